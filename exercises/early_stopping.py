@@ -1,0 +1,91 @@
+"""Exercise ``early_stopping``: stop when a monitored metric stops improving, keep the best weights.
+
+The rule (the same as PyTorch Lightning's ``EarlyStopping``) for ``mode="min"``::
+
+    improved = best is None or metric < best - min_delta        # strictly better by min_delta
+    if improved:  best = metric; counter = 0; save the model's state_dict to save_path
+    else:         counter += 1
+    stop = counter >= patience
+
+``mode="max"`` mirrors it (``metric > best + min_delta``), for accuracies. A NaN metric is never an
+improvement. Unlike the lesson text's version, a metric equal to the best is *not* an improvement:
+a loss stuck on a plateau must eventually stop the run.
+
+Student version: fill in every function that raises ``NotImplementedError``, then run
+``python -m autograder check early_stopping``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["EarlyStopping"]
+
+
+class EarlyStopping:
+    """Early stopping with patience, ``min_delta``, a mode, and a checkpoint of the best model.
+
+    Args:
+        patience: how many epochs in a row without improvement end training (``>= 1``).
+        min_delta: the smallest change that counts as an improvement (``>= 0``).
+        mode: ``"min"`` for losses, ``"max"`` for accuracies.
+        save_path: where ``step`` saves ``model.state_dict()`` (``torch.save``) each time the
+            metric improves; ``None`` saves nothing.
+
+    Attributes:
+        best: the best metric so far (``None`` before the first call).
+        best_epoch: the 0-based index of the ``step`` call that produced ``best``.
+        counter: epochs since the last improvement.
+        should_stop: ``True`` once ``counter >= patience``.
+        epoch: how many times ``step`` has been called.
+    """
+
+    def __init__(
+        self,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        mode: str = "min",
+        save_path: str | os.PathLike | None = None,
+    ) -> None:
+        if patience < 1:
+            raise ValueError(f"patience must be at least 1, got {patience}")
+        if min_delta < 0:
+            raise ValueError(f"min_delta must be >= 0, got {min_delta}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.patience = patience
+        self.min_delta = min_delta
+        self.mode = mode
+        self.save_path = save_path
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.counter = 0
+        self.epoch = 0
+        self.should_stop = False
+
+    def is_improvement(self, metric: float) -> bool:
+        """Whether ``metric`` beats ``best`` by more than ``min_delta`` in this mode."""
+        raise NotImplementedError("exercise early_stopping: implement EarlyStopping.is_improvement")
+
+    def step(self, metric: float, model: nn.Module | None = None) -> bool:
+        """Record one epoch's metric; save ``model`` if it improved; return ``True`` to stop."""
+        raise NotImplementedError("exercise early_stopping: implement EarlyStopping.step")
+
+    __call__ = step
+
+    def restore_best(self, model: nn.Module) -> nn.Module:
+        """Load the best checkpoint from ``save_path`` into ``model`` and return it."""
+        raise NotImplementedError("exercise early_stopping: implement EarlyStopping.restore_best")
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume: settings and counters (not the model, which is on disk)."""
+        raise NotImplementedError("exercise early_stopping: implement EarlyStopping.state_dict")
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned, so a resumed run continues as if never stopped."""
+        raise NotImplementedError("exercise early_stopping: implement EarlyStopping.load_state_dict")

@@ -1,0 +1,157 @@
+"""Exercise ``adam``: the Adam update in NumPy and as a ``torch.optim.Optimizer``.
+
+Part (a), ``adam_update``, is the update of the lesson text, one step on NumPy arrays.
+Part (b), ``Adam`` and ``AdamW``, match ``torch.optim.Adam`` and ``torch.optim.AdamW``
+(``foreach=False``, ``amsgrad=False``, ``maximize=False``) step for step.
+
+The algorithm, for a parameter ``theta`` with gradient ``g_t`` at step ``t = 1, 2, ...``::
+
+    if weight_decay != 0 and not decoupled:   g_t = g_t + weight_decay * theta      (L2, "Adam")
+    if weight_decay != 0 and decoupled:       theta = theta - lr * weight_decay * theta   ("AdamW")
+    m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+    v_t = beta2 * v_{t-1} + (1 - beta2) * g_t ** 2
+    m_hat = m_t / (1 - beta1 ** t)
+    v_hat = v_t / (1 - beta2 ** t)
+    theta = theta - lr * m_hat / (sqrt(v_hat) + eps)
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import numpy as np
+import torch
+
+__all__ = ["adam_update", "Adam", "AdamW"]
+
+
+def adam_update(
+    w: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One bias-corrected Adam step on NumPy arrays; returns the new ``(w, m, v)``.
+
+    Args:
+        w: the parameters.
+        grad: the gradient of the loss at ``w`` (same shape).
+        m, v: the first and second moment estimates from the previous step (zeros at first).
+        t: the number of this step, counting from 1 (the bias correction divides by ``1 - beta ** t``).
+        lr, betas, eps: as in ``torch.optim.Adam``.
+
+    The inputs are not modified; new arrays are returned.
+    """
+    if t < 1:
+        raise ValueError(f"t counts steps from 1, got t={t}")
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return w, m, v
+
+
+class Adam(torch.optim.Optimizer):
+    """Adam (Kingma & Ba, 2015) with PyTorch's semantics and defaults.
+
+    Args:
+        params: an iterable of tensors or of dicts defining parameter groups.
+        lr: learning rate (default ``1e-3``).
+        betas: coefficients of the running averages of the gradient and its square
+            (default ``(0.9, 0.999)``).
+        eps: added to the denominator for numerical stability (default ``1e-8``).
+        weight_decay: ``torch.optim.Adam``'s coupled L2 penalty: ``weight_decay * theta`` is added to
+            the gradient before the moments (default ``0``). With ``decoupled_weight_decay=True`` the
+            parameters are instead shrunk by ``lr * weight_decay`` before the update, as AdamW does.
+        decoupled_weight_decay: see ``weight_decay`` (default ``False``).
+
+    State per parameter (the key names of ``torch.optim.Adam``): ``step`` (a float tensor),
+    ``exp_avg`` (m) and ``exp_avg_sq`` (v). Parameters whose ``.grad`` is ``None`` are skipped
+    and get no state.
+    """
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0 or not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameters: {betas}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(
+            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise RuntimeError("Adam does not support sparse gradients")
+                grad = p.grad
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = torch.tensor(0.0, dtype=torch.float32)
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                state["step"] += 1
+                t = state["step"].item()
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:
+                        p.mul_(1 - lr * wd)
+                    else:
+                        grad = grad.add(p, alpha=wd)
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                bias_correction1 = 1 - beta1**t
+                bias_correction2_sqrt = (1 - beta2**t) ** 0.5
+                denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+                p.addcdiv_(exp_avg, denom, value=-lr / bias_correction1)
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
+
+    The same as ``Adam(..., decoupled_weight_decay=True)`` with ``weight_decay`` defaulting to
+    ``1e-2``: each step first shrinks the parameters, ``theta = theta * (1 - lr * weight_decay)``,
+    and the decay never enters the moment estimates.
+    """
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         decoupled_weight_decay=True)
