@@ -117,5 +117,11 @@ class EarlyStopping:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, so a resumed run continues as if never stopped."""
-        for key in ("patience", "min_delta", "mode", "best", "best_epoch", "counter", "epoch", "should_stop"):
-            setattr(self, key, state[key])
+        self.patience = state["patience"]
+        self.min_delta = state["min_delta"]
+        self.mode = state["mode"]
+        self.best = state["best"]
+        self.best_epoch = state["best_epoch"]
+        self.counter = state["counter"]
+        self.epoch = state["epoch"]
+        self.should_stop = state["should_stop"]

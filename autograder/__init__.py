@@ -1,0 +1,1 @@
+"""The course's autograder: ``python -m autograder check|grade``. See ``autograder/cli.py``."""

@@ -1,0 +1,157 @@
+"""``python -m autograder``: check your exercises, or grade a submission for CI and Gradescope.
+
+Exit codes
+    0  check: every test passed.   grade: the results were written (whatever the score).
+    1  check: at least one test failed.
+    2  bad usage: an unknown exercise, a missing --hidden file, --device cuda without a GPU...
+       (``grade`` still writes a valid results file with score 0 and the reason).
+    3  the grader itself failed (a bug to report); ``grade`` still writes a valid results file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from . import config, mistakes
+from .cases import PUBLIC
+from .results import Report, write_atomic, write_gradescope
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _repo_root() -> Path:
+    cwd = Path.cwd()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "exercises").is_dir():
+            return folder
+    return Path(__file__).resolve().parents[1]
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
+                   help="where tensors of the torch tests live (default: cpu)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds per exercise (default: " + ", ".join(f"{k} {v:g}" for k, v in config.TIMEOUT.items()) + ")")
+    p.add_argument("--memory-mb", type=int, default=config.MEMORY_MB,
+                   help=f"memory per exercise on top of what importing torch takes (default: {config.MEMORY_MB})")
+    p.add_argument("--isolation", default="auto", choices=("auto", "bwrap", "process"),
+                   help="bwrap: bubblewrap sandbox; process: limits and cleanup only; auto: bwrap when it works")
+    p.add_argument("--threads", type=int, default=config.THREADS, help="torch threads in the student's process")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="check the exercises of this copy of the course (for students)")
+    check.add_argument("exercise", nargs="*", help=f"exercises to check (default: all of {', '.join(config.EXERCISES)})")
+    check.add_argument("--dir", type=Path, default=None, help="the course folder (default: found from here)")
+    check.add_argument("--color", action="store_true", help="colour the report")
+    _common(check)
+
+    grade = sub.add_parser("grade", help="grade a submission into a results file (for CI and Gradescope)")
+    grade.add_argument("--submission", type=Path, required=True,
+                       help="a student's copy of the course, or its exercises/ folder (never modified)")
+    grade.add_argument("--out", type=Path, required=True, help="where to write Gradescope's results.json")
+    grade.add_argument("--junit", type=Path, default=None, help="also write JUnit XML here")
+    grade.add_argument("--markdown", type=Path, default=None,
+                       help="also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)")
+    grade.add_argument("--hidden", type=Path, action="append", default=[],
+                       help="a JSON file of hidden cases kept outside the student's copy (repeatable)")
+    grade.add_argument("--exercise", action="append", default=None, help="grade only these exercises (repeatable)")
+    _common(grade)
+
+    sub.add_parser("list", help="list the exercises, their tests and points")
+    sub.add_parser("mistakes", help="list the catalogue of known mistakes")
+    return parser
+
+
+def _options(args, exercises):
+    from .grader import Options
+
+    return Options(exercises=tuple(exercises), device=args.device, hidden=tuple(str(h) for h in getattr(args, "hidden", [])),
+                   timeout=args.timeout, memory_mb=args.memory_mb, isolation=args.isolation, threads=args.threads)
+
+
+def _check_exercises(names) -> list[str]:
+    names = list(names or config.EXERCISES)
+    unknown = [n for n in names if n not in config.EXERCISES]
+    if unknown:
+        raise ValueError(f"unknown exercise {', '.join(unknown)}; the exercises are {', '.join(config.EXERCISES)}")
+    return names
+
+
+def cmd_check(args) -> int:
+    from . import grader
+
+    try:
+        exercises = _check_exercises(args.exercise)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    root = args.dir or _repo_root()
+    print(f"checking {', '.join(exercises)} in {root / 'exercises'} ...", flush=True)
+    try:
+        report = grader.grade(root, _options(args, exercises))
+    except (RuntimeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(report.to_text(color=args.color or sys.stdout.isatty()))
+    return EXIT_OK if all(t.passed for t in report.tests) else EXIT_FAILED
+
+
+def _write_outputs(report: Report, args) -> None:
+    write_gradescope(report, args.out)
+    if args.junit:
+        write_atomic(args.junit, report.to_junit())
+    if args.markdown:
+        write_atomic(args.markdown, report.to_markdown())
+
+
+def cmd_grade(args) -> int:
+    from . import grader
+
+    code = EXIT_OK
+    try:
+        exercises = _check_exercises(args.exercise)
+        for h in args.hidden:
+            if not h.is_file():
+                raise ValueError(f"--hidden {h}: no such file")
+        report = grader.grade(args.submission, _options(args, exercises))
+    except (RuntimeError, ValueError) as exc:
+        report = Report(notes=[f"grading could not start: {exc}"])
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    except Exception:  # noqa: BLE001 - the results file must exist whatever happens
+        tb = traceback.format_exc()
+        report = Report(notes=["the autograder failed (not your fault); your instructor has been told:\n" + tb[-2000:]])
+        print(tb, file=sys.stderr)
+        code = EXIT_INTERNAL
+    _write_outputs(report, args)
+    print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
+    return code
+
+
+def cmd_list(args) -> int:
+    for exercise in config.EXERCISES:
+        cases = [c for c in PUBLIC if c.exercise == exercise]
+        print(f"{exercise}: {sum(c.points for c in cases):g} points")
+        for c in cases:
+            print(f"  {c.points:>4g}  {c.id:40s} {c.title}")
+    return EXIT_OK
+
+
+def cmd_mistakes(args) -> int:
+    for m in mistakes.CATALOGUE:
+        print(f"{m.exercise:15s} {m.name:34s} {m.title}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return {"check": cmd_check, "grade": cmd_grade, "list": cmd_list, "mistakes": cmd_mistakes}[args.command](args)

@@ -1,0 +1,85 @@
+"""The student's side of the process boundary: import the submission, run the probes, write JSON.
+
+Run by the sandbox as ``python -I -S harness.py REQUEST.json OUT.jsonl``. It imports nothing of
+the grader but ``probes`` and ``codec`` (copied beside it) and writes one JSON line per case to
+OUT as soon as the case finishes, so that a crash or a hang loses only the cases not yet run.
+Whatever this process writes is only an observation: the grader decides, in its own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+
+
+def _student_traceback(exc: BaseException, submission: str) -> str:
+    """The traceback lines that point into the student's files (the grader's frames say nothing useful)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(submission)]
+    lines = traceback.format_list(frames[-5:])
+    text = "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc))
+    return text.replace(submission + os.sep, "")
+
+
+def main() -> int:
+    request_path, out_path = sys.argv[1], sys.argv[2]
+    with open(request_path, encoding="utf-8") as f:
+        request = json.load(f)
+    submission = request["submission"]
+    sys.path[:0] = [submission, os.path.dirname(os.path.abspath(__file__))]
+    sys.path.extend(request.get("site_dirs", []))
+    sys.dont_write_bytecode = True
+
+    import codec
+    import probes
+
+    out = open(out_path, "a", encoding="utf-8")
+
+    def emit(record: dict) -> None:
+        out.write(codec.dumps(record) + "\n")
+        out.flush()
+
+    if request.get("threads"):
+        import torch
+
+        torch.set_num_threads(int(request["threads"]))
+
+    exercise = request["exercise"]
+    start = time.perf_counter()
+    try:
+        import importlib
+
+        module = importlib.import_module(f"exercises.{exercise}")
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends too: report, do not die
+        emit({"id": "__import__", "ok": False, "error": type(exc).__name__,
+              "message": _student_traceback(exc, submission)})
+        return 0
+    emit({"id": "__import__", "ok": True, "seconds": time.perf_counter() - start})
+
+    for case in request["cases"]:
+        start = time.perf_counter()
+        try:
+            value = probes.PROBES[case["probe"]](module, **case["args"])
+            record = {"id": case["id"], "ok": True, "value": value}
+        except probes.StudentError as exc:
+            record = {"id": case["id"], "ok": False, "error": "WrongOutput", "message": str(exc)}
+        except BaseException as exc:  # noqa: BLE001
+            kind = type(exc).__name__
+            message = _student_traceback(exc, submission)
+            if isinstance(exc, SystemExit):
+                message = f"the code called sys.exit({exc.code!r}) (or raised SystemExit)"
+            record = {"id": case["id"], "ok": False, "error": kind, "message": message}
+        record["seconds"] = time.perf_counter() - start
+        try:
+            emit(record)
+        except Exception as exc:  # noqa: BLE001 - e.g. a value that cannot be exchanged
+            emit({"id": case["id"], "ok": False, "error": "WrongOutput",
+                  "message": f"the result could not be read back: {exc}", "seconds": record["seconds"]})
+    emit({"id": "__done__", "ok": True})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

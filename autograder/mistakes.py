@@ -1,0 +1,185 @@
+"""The catalogue of known mistakes: what each one is, how to recognise it, what to tell the student.
+
+Each mistake is a small patch of the reference solution (``find`` -> ``replace`` in
+``solutions/<exercise>.py``). The grader builds the patched module in its own process and, when
+a student's observation fails a test but matches the mutant's observation, names the mistake.
+The test suite turns every patch into a mutant submission and checks that it loses points with
+its name in the feedback. Dropout's mistakes are random-valued, so they are recognised from the
+statistics instead (``signature`` names the judge's check), but their patches still make mutants.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Mistake:
+    name: str
+    exercise: str
+    title: str
+    hint: str
+    patches: tuple[tuple[str, str], ...]
+    match: bool = True  # recognised by matching the mutant's observations (else by a judge's signature)
+
+
+def _m(name, exercise, title, hint, *patches, match=True):
+    return Mistake(name, exercise, title, hint, tuple(patches), match)
+
+
+CATALOGUE: tuple[Mistake, ...] = (
+    # ------------------------------------------------------------------------------------ adam
+    _m("adam_no_bias_correction", "adam", "Adam without bias correction",
+       "m and v start at 0, so early averages are too small: divide by (1 - beta1**t) and "
+       "(1 - beta2**t) before the update.",
+       ("m_hat = m / (1 - beta1**t)", "m_hat = m"), ("v_hat = v / (1 - beta2**t)", "v_hat = v"),
+       ("bias_correction1 = 1 - beta1**t", "bias_correction1 = 1.0"),
+       ("bias_correction2_sqrt = (1 - beta2**t) ** 0.5", "bias_correction2_sqrt = 1.0")),
+    _m("adam_eps_inside_sqrt", "adam", "eps added inside the square root",
+       "PyTorch divides by sqrt(v_hat) + eps, not sqrt(v_hat + eps).",
+       ("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"),
+       ("denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)",
+        "denom = (exp_avg_sq / bias_correction2_sqrt**2 + eps).sqrt()")),
+    _m("adam_betas_swapped", "adam", "beta1 and beta2 swapped",
+       "betas = (beta1, beta2): beta1 (0.9) averages the gradient, beta2 (0.999) its square.",
+       ("beta1, beta2 = betas", "beta2, beta1 = betas"),
+       ('beta1, beta2 = group["betas"]', 'beta2, beta1 = group["betas"]')),
+    _m("adam_coupled_decay_in_adamw", "adam", "coupled (L2) weight decay where decoupled is asked (AdamW)",
+       "AdamW shrinks the weights directly, p = p * (1 - lr * weight_decay), and keeps the decay out "
+       "of m and v; adding weight_decay * p to the gradient is Adam's L2 penalty.",
+       ('if group["decoupled_weight_decay"]:', "if False:")),
+    _m("adam_decoupled_decay_in_adam", "adam", "decoupled weight decay where Adam's coupled L2 is asked",
+       "torch.optim.Adam(weight_decay=...) adds weight_decay * p to the gradient before the moments; "
+       "only AdamW (or decoupled_weight_decay=True) shrinks p directly.",
+       ('if group["decoupled_weight_decay"]:', "if True:")),
+    _m("adam_decay_without_lr", "adam", "decoupled decay not scaled by the learning rate",
+       "torch.optim.AdamW multiplies p by (1 - lr * weight_decay), not (1 - weight_decay).",
+       ("p.mul_(1 - lr * wd)", "p.mul_(1 - wd)")),
+    _m("adam_shared_step_counter", "adam", "one step counter shared by all parameters",
+       "Count steps per parameter (state['step']): a counter bumped once per parameter makes t grow "
+       "too fast and the bias correction wrong.",
+       ("super().__init__(params, defaults)", "super().__init__(params, defaults)\n        self.t = 0"),
+       ('t = state["step"].item()', 'self.t += 1\n                t = self.t')),
+    _m("adam_ignores_group_lr", "adam", "the learning rate of the parameter group is ignored",
+       "Read lr (and every hyperparameter) from the group on each step: param groups have their own "
+       "values and schedulers change group['lr'] during training.",
+       ('lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]',
+        'lr, eps, wd = self.defaults["lr"], group["eps"], group["weight_decay"]')),
+    _m("adam_updates_params_without_grad", "adam", "parameters without a gradient are updated",
+       "Skip a parameter whose .grad is None: it took no part in the loss, gets no state and must not move.",
+       ("                if p.grad is None:\n                    continue\n",
+        "                if p.grad is None:\n                    p.grad = torch.zeros_like(p)\n")),
+    _m("adam_modifies_inputs", "adam", "adam_update modifies its input arrays in place",
+       "Return new arrays (w = w - ...), do not write into w, m or v: the caller still owns them.",
+       ("m = beta1 * m + (1 - beta1) * grad", "m *= beta1\n    m += (1 - beta1) * grad"),
+       ("w = w - lr * m_hat / (np.sqrt(v_hat) + eps)", "w -= lr * m_hat / (np.sqrt(v_hat) + eps)"),
+       match=False),
+    # --------------------------------------------------------------------------------- dropout
+    _m("dropout_no_rescale", "dropout", "kept units are not rescaled by 1/(1-p)",
+       "Inverted dropout divides the kept units by (1 - p) during training, so the expected output "
+       "equals the input and eval mode needs no change.",
+       ("return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)", "return (x * keep).astype(x.dtype, copy=False)"),
+       ("return x * keep / (1.0 - self.p)", "return x * keep"), match=False),
+    _m("dropout_scaled_by_keep_prob", "dropout", "kept units multiplied by (1-p) instead of divided",
+       "That is the old, non-inverted convention applied at the wrong time: during training divide by (1 - p).",
+       ("return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)", "return (x * keep * (1.0 - p)).astype(x.dtype, copy=False)"),
+       ("return x * keep / (1.0 - self.p)", "return x * keep * (1.0 - self.p)"), match=False),
+    _m("dropout_p_is_keep_prob", "dropout", "p used as the probability of keeping a unit",
+       "In PyTorch p is the probability of ZEROING a unit: keep each one with probability 1 - p.",
+       ("keep = rng.random(x.shape) >= p", "keep = rng.random(x.shape) < p"),
+       ("keep = torch.rand_like(x) >= self.p", "keep = torch.rand_like(x) < self.p"), match=False),
+    _m("dropout_active_in_eval", "dropout", "dropout still active in eval mode",
+       "When training is False (module.eval()), return the input unchanged.",
+       ("if not training or p == 0.0:", "if p == 0.0:"),
+       ("if not self.training or self.p == 0.0:", "if self.p == 0.0:"), match=False),
+    _m("dropout_p_one_nan", "dropout", "p = 1 divides by zero",
+       "With p = 1 every unit is dropped: return zeros instead of dividing by 1 - p = 0.",
+       ("    if p == 1.0:\n        return np.zeros_like(x)\n", ""),
+       ("        if self.p == 1.0:\n            return x * 0.0\n", ""), match=False),
+    _m("dropout_ignores_rng", "dropout", "the rng argument is ignored",
+       "Draw the mask from the generator you are given (rng.random(...)), so that the same generator "
+       "state gives the same mask and runs are reproducible.",
+       ("rng = np.random.default_rng() if rng is None else rng", "rng = np.random"), match=False),
+    _m("dropout_fixed_mask", "dropout", "the same mask is reused on every call",
+       "Draw a fresh mask on every forward call; a mask fixed once is not dropout.",
+       ("        keep = torch.rand_like(x) >= self.p\n",
+        "        if getattr(self, \"_keep\", None) is None or self._keep.shape != x.shape:\n"
+        "            self._keep = torch.rand_like(x) >= self.p\n        keep = self._keep\n"), match=False),
+    _m("dropout_modifies_input", "dropout", "dropout modifies its input array in place",
+       "Return a new array; the caller's x must stay as it was.",
+       ("    return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)",
+        "    x *= keep / (1.0 - p)\n    return x"), match=False),
+    # -------------------------------------------------------------------------- early stopping
+    _m("es_counter_never_resets", "early_stopping", "the patience counter never resets on improvement",
+       "Set counter = 0 whenever the metric improves: patience counts epochs since the LAST improvement.",
+       ("            self.best_epoch = self.epoch\n            self.counter = 0\n",
+        "            self.best_epoch = self.epoch\n")),
+    _m("es_not_strict", "early_stopping", "a metric equal to the best counts as an improvement",
+       "Improvement must be strict (metric < best - min_delta): otherwise a loss stuck on a plateau "
+       "never stops the run. (The lesson text's EarlyStopping has this bug.)",
+       ("return metric < self.best - self.min_delta", "return metric <= self.best - self.min_delta"),
+       ("return metric > self.best + self.min_delta", "return metric >= self.best + self.min_delta")),
+    _m("es_ignores_min_delta", "early_stopping", "min_delta is ignored",
+       "An improvement must beat the best by more than min_delta.",
+       ("return metric < self.best - self.min_delta", "return metric < self.best"),
+       ("return metric > self.best + self.min_delta", "return metric > self.best")),
+    _m("es_ignores_mode", "early_stopping", "mode='max' behaves like mode='min'",
+       "With mode='max' (accuracy) larger is better: compare metric > best + min_delta.",
+       ('if self.mode == "min":', "if True:")),
+    _m("es_patience_off_by_one", "early_stopping", "stops one epoch late (counter > patience)",
+       "Stop as soon as counter >= patience: patience=3 means three epochs without improvement.",
+       ("self.should_stop = self.counter >= self.patience", "self.should_stop = self.counter > self.patience")),
+    _m("es_saves_every_epoch", "early_stopping", "the checkpoint is saved every epoch, not only on improvement",
+       "Save inside the improvement branch: restore_best must bring back the BEST weights, not the last.",
+       ("            if self.save_path is not None and model is not None:\n"
+        "                torch.save(model.state_dict(), self.save_path)\n", ""),
+       ("        self.epoch += 1\n",
+        "        self.epoch += 1\n        if self.save_path is not None and model is not None:\n"
+        "            torch.save(model.state_dict(), self.save_path)\n")),
+    _m("es_state_dict_missing_counter", "early_stopping", "state_dict() does not keep the patience counter",
+       "A resumed run must continue exactly: save and load every counter (counter, best, best_epoch, epoch).",
+       ('            "counter": self.counter,\n', ""), ('        self.counter = state["counter"]\n', "")),
+)
+
+BY_NAME = {m.name: m for m in CATALOGUE}
+
+
+def for_exercise(exercise: str) -> list[Mistake]:
+    return [m for m in CATALOGUE if m.exercise == exercise]
+
+
+def patched_source(mistake: Mistake, source: str) -> str:
+    """The reference source with the mistake's patches applied; each ``find`` must occur exactly once."""
+    for find, replace in mistake.patches:
+        count = source.count(find)
+        if count != 1:
+            raise ValueError(f"mistake {mistake.name}: {find!r} occurs {count} times in the reference "
+                             f"(expected exactly once); update the catalogue with the solution")
+        source = source.replace(find, replace)
+    return source
+
+
+def solution_path(exercise: str) -> Path:
+    import solutions
+
+    return Path(solutions.__file__).parent / f"{exercise}.py"
+
+
+_cache: dict[str, types.ModuleType] = {}
+
+
+def mutant_module(mistake: Mistake) -> types.ModuleType:
+    """The reference module with the mistake applied, built in the grader's process (trusted code)."""
+    if mistake.name not in _cache:
+        source = patched_source(mistake, solution_path(mistake.exercise).read_text())
+        name = f"_mutant_{mistake.name}"
+        spec = importlib.util.spec_from_loader(name, loader=None)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses and pickling look modules up by name
+        exec(compile(source, f"<mistake {mistake.name}>", "exec"), module.__dict__)
+        _cache[mistake.name] = module
+    return _cache[mistake.name]

@@ -1,0 +1,245 @@
+"""Run an untrusted command with a wall-clock limit, a memory limit, a clean environment and cleanup.
+
+Two layers:
+
+* **bubblewrap** (``bwrap``), when it is installed and works: the whole filesystem read-only, the
+  grader's own source trees (reference solutions, hidden tests) hidden behind empty tmpfs mounts,
+  a private ``/tmp``, no network, its own PID namespace (nothing survives the sandbox) and
+  ``--die-with-parent``.
+* **always**, with or without bwrap: a new session, a scrubbed environment, resource limits
+  (address space, file size, CPU time, no core dumps), a wall-clock timeout after which the whole
+  process group is killed, output captured through a pipe and truncated, and a sweep that kills
+  any process the child left behind (the grader is a child subreaper, so orphans come back to it).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PR_SET_CHILD_SUBREAPER = 36
+_bwrap_ok: bool | None = None
+
+
+@dataclass
+class Limits:
+    timeout: float = 60.0  # wall-clock seconds
+    memory_mb: int = 3072  # memory the code may use on top of what importing torch reserves
+    output_kb: int = 64  # stdout+stderr kept for the report
+    file_mb: int = 64  # largest file the code may write
+    isolation: str = "auto"  # "bwrap", "process" or "auto"
+
+
+@dataclass
+class RunResult:
+    returncode: int | None
+    timed_out: bool
+    seconds: float
+    output: str
+    output_bytes: int
+    signal: int | None
+    isolation: str
+    leftovers_killed: int = 0
+
+    @property
+    def killed_by(self) -> str | None:
+        if self.timed_out:
+            return "timeout"
+        if self.signal is not None:
+            return signal.Signals(self.signal).name if self.signal in signal.Signals._value2member_map_ else str(self.signal)
+        return None
+
+
+# importing torch (CUDA build) maps ~3.3 GB of address space before any tensor exists
+_BASE_ADDRESS_SPACE_MB = 4096
+
+
+def become_subreaper() -> None:
+    """Make orphaned descendants re-parent to this process, so :func:`sweep` can find and kill them."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _children_of(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def sweep(keep: set[int] | None = None) -> int:
+    """Kill and reap every descendant of this process not in ``keep``; return how many were killed."""
+    if not os.path.isdir("/proc"):
+        return 0
+    keep = keep or set()
+    killed = 0
+    for _ in range(20):
+        pids = [p for p in _children_of(os.getpid()) if p not in keep]
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        for pid in pids:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        time.sleep(0.02)
+    return killed
+
+
+def bwrap_available() -> bool:
+    """Whether ``bwrap`` is installed and can create a sandbox here (cached)."""
+    global _bwrap_ok
+    if _bwrap_ok is None:
+        exe = shutil.which("bwrap")
+        _bwrap_ok = False
+        if exe:
+            try:
+                r = subprocess.run([exe, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent",
+                                    "--proc", "/proc", "--dev", "/dev", "true"],
+                                   capture_output=True, timeout=20)
+                _bwrap_ok = r.returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                _bwrap_ok = False
+    return _bwrap_ok
+
+
+def resolve_isolation(requested: str) -> str:
+    if requested == "auto":
+        return "bwrap" if bwrap_available() else "process"
+    if requested == "bwrap" and not bwrap_available():
+        raise RuntimeError("--isolation bwrap was asked for, but bubblewrap is not installed or cannot "
+                           "create a sandbox here (install Debian's 'bubblewrap', or use --isolation process)")
+    if requested not in ("bwrap", "process"):
+        raise ValueError(f"isolation must be auto, bwrap or process, not {requested!r}")
+    return requested
+
+
+def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Path], cuda: bool) -> list[str]:
+    args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/"]
+    for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
+        if h.exists() and h != Path("/"):
+            args += ["--tmpfs", str(h)]
+    for k in keep:  # e.g. a virtual environment that lives inside a hidden repository
+        if k.exists():
+            args += ["--ro-bind", str(k), str(k)]
+    args += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    if cuda:
+        for dev in sorted(Path("/dev").glob("nvidia*")):
+            args += ["--dev-bind", str(dev), str(dev)]
+    args += ["--ro-bind", str(workdir), str(workdir), "--bind", str(writable), str(writable),
+             "--chdir", str(writable), "--unshare-all", "--die-with-parent", "--new-session",
+             "--setenv", "TMPDIR", "/tmp", "--setenv", "HOME", str(writable)]
+    return args
+
+
+def clean_env(home: Path, threads: int) -> dict[str, str]:
+    """Only what Python needs: no tokens, no CI secrets, no PYTHON* variables of the grader."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    for key in ("CUDA_VISIBLE_DEVICES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+def run(
+    argv: list[str],
+    workdir: Path,
+    writable: Path,
+    limits: Limits,
+    hide: list[Path] = (),
+    keep: list[Path] = (),
+    cuda: bool = False,
+    threads: int = 1,
+) -> RunResult:
+    """Run ``argv`` (an untrusted program) under the limits; never raises for anything the program does."""
+    isolation = resolve_isolation(limits.isolation)
+    cmd = list(argv)
+    if isolation == "bwrap":
+        cmd = _bwrap_prefix(workdir, writable, list(hide), list(keep), cuda) + cmd
+    memory = (limits.memory_mb + _BASE_ADDRESS_SPACE_MB) * 2**20
+    cpu = int(limits.timeout * max(threads, 1) + 10)
+    file_size = limits.file_mb * 2**20
+
+    def preexec() -> None:  # runs in the child between fork and exec
+        if not cuda:  # CUDA reserves tens of GB of address space: rely on the wall clock there
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    start = time.perf_counter()
+    keep_pids = set(_children_of(os.getpid()))
+    proc = subprocess.Popen(
+        cmd, cwd=writable, env=clean_env(writable, threads), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        preexec_fn=preexec, close_fds=True,
+    )
+    captured = bytearray()
+    total = [0]
+    cap = limits.output_kb * 1024
+
+    def reader() -> None:
+        while True:
+            chunk = proc.stdout.read1(65536) if hasattr(proc.stdout, "read1") else proc.stdout.read(65536)
+            if not chunk:
+                break
+            total[0] += len(chunk)
+            if len(captured) < cap:
+                captured.extend(chunk[: cap - len(captured)])
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=limits.timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child's whole process group, finished or not
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    leftovers = sweep(keep_pids)  # before joining: an escaped grandchild may hold the pipe open
+    t.join(timeout=5)
+    seconds = time.perf_counter() - start
+    rc = proc.returncode
+    sig = -rc if rc is not None and rc < 0 else None
+    text = captured.decode("utf-8", errors="replace")
+    if total[0] > cap:
+        text += f"\n[... {total[0] - cap} more bytes of output not shown]"
+    return RunResult(rc, timed_out, seconds, text, total[0], sig, isolation, leftovers)
