@@ -140,6 +140,7 @@ def load_hidden(path: str | Path) -> list[Case]:
     data = json.loads(Path(path).read_text())
     out = []
     for raw in data.get("cases", []):
+        raw = dict(raw)
         raw = {"visibility": "after_published", "reference": "solution", **raw}
         unknown = set(raw) - set(Case.__dataclass_fields__)
         if unknown:

@@ -44,6 +44,7 @@ class Options:
     threads: int = config.THREADS
     static_policy: bool = True
     name_mistakes: bool = True
+    jobs: int | None = None  # exercises graded side by side (default: one per core)
 
 
 class SubmissionError(Exception):
@@ -149,10 +150,13 @@ def copy_exercises(src: Path, dst: Path) -> list[str]:
 
 def _hidden_paths() -> list[Path]:
     """Folders the student's process must not see: the grader's and the reference's source trees."""
-    import autograder
-    import solutions
+    import importlib.util
 
-    return [Path(autograder.__file__).resolve().parents[1], Path(solutions.__file__).resolve().parents[1]]
+    hidden = [Path(__file__).resolve().parents[1]]
+    spec = importlib.util.find_spec("solutions")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        hidden.append(Path(location).resolve().parent)
+    return hidden
 
 
 # ------------------------------------------------------------------------------- grading ------
@@ -254,57 +258,79 @@ def _name_mistake(case: Case, got: dict, expected: dict, ctx: judges.Context, de
     return None
 
 
-def grade_exercise(exercise: str, cases: list[Case], exercises_dir: Path, opts: Options, device: str) -> list[TestResult]:
+def _policy_failures(exercise: str, cases: list[Case], exercises_dir: Path) -> list[TestResult] | None:
+    violations = policy.scan_package(exercises_dir, [exercise])[exercise]
+    if not violations:
+        return None
+    text = "\n".join(str(v) for v in violations[:5])
+    msg = ("this exercise was not run: its code uses something an exercise may not use\n" + text +
+           "\nImplement the exercise with ordinary NumPy / PyTorch code and submit again.")
+    return [TestResult(c.id, exercise, c.title, 0.0, c.points, "failed", msg, c.visibility) for c in cases]
+
+
+def _judge_case(c: Case, run: _Run, expected: Any, opts: Options, device: str) -> TestResult:
     ctx = judges.Context(device=device)
-    cases = [on_device(c, device) for c in cases]
-    if opts.static_policy:
-        violations = policy.scan_package(exercises_dir, [exercise])[exercise]
-        if violations:
-            text = "\n".join(str(v) for v in violations[:5])
-            msg = ("this exercise was not run: its code uses something an exercise may not use\n" + text +
-                   "\nImplement the exercise with ordinary NumPy / PyTorch code and submit again.")
-            return [TestResult(c.id, exercise, c.title, 0.0, c.points, "failed", msg, c.visibility) for c in cases]
-    expected = {c.id: observe(reference_module(c), c) for c in cases}  # before any student code runs
-    run = _run_student(exercise, cases, exercises_dir, opts, device)
-    timeout = opts.timeout or config.TIMEOUT[exercise]
-    results = []
-    for c in cases:
-        start_msg = ""
-        record = run.observations.get(c.id)
-        mistake = None
-        if run.import_error:
-            status, msg = False, f"importing exercises/{exercise}.py failed:\n{run.import_error}"
-        elif record is None:
-            status, msg = False, _process_failure(run, exercise, timeout)
-        elif not record.get("ok"):
-            error, message = record.get("error"), str(record.get("message", ""))
-            status = False
-            if error == "NotImplementedError":
-                msg = f"not implemented yet: {message.strip().splitlines()[-1] if message.strip() else ''}"
-            elif error == "WrongOutput":
-                msg = message
-            elif error == "MemoryError":
-                msg = f"your code ran out of memory (limit {opts.memory_mb} MB above the baseline):\n{message}"
-            else:
-                msg = f"your code raised {error}:\n{message}"
+    timeout = opts.timeout or config.TIMEOUT[c.exercise]
+    record = run.observations.get(c.id)
+    mistake = None
+    if run.import_error:
+        status, msg = False, f"importing exercises/{c.exercise}.py failed:\n{run.import_error}"
+    elif record is None:
+        status, msg = False, _process_failure(run, c.exercise, timeout)
+    elif not record.get("ok"):
+        error, message = record.get("error"), str(record.get("message", ""))
+        status = False
+        if error == "NotImplementedError":
+            msg = f"not implemented yet: {message.strip().splitlines()[-1] if message.strip() else ''}"
+        elif error == "WrongOutput":
+            msg = message
+        elif error == "MemoryError":
+            msg = f"your code ran out of memory (limit {opts.memory_mb} MB above the baseline):\n{message}"
         else:
+            msg = f"your code raised {error}:\n{message}"
+    else:
+        try:
+            verdict = judges.JUDGES[c.judge](c, record.get("value"), expected, ctx)
+        except Exception as exc:  # noqa: BLE001 - a malformed observation is the student's, not a crash
+            verdict = judges.Verdict(False, f"the result has an unexpected form ({type(exc).__name__}: {exc})")
+        status, msg, mistake = verdict.passed, verdict.message, verdict.mistake
+        if not status and mistake is None and opts.name_mistakes:
             try:
-                verdict = judges.JUDGES[c.judge](c, record.get("value"), expected[c.id], ctx)
-            except Exception as exc:  # noqa: BLE001 - malformed observation: the student's fault, not a crash
-                verdict = judges.Verdict(False, f"the result has an unexpected form ({type(exc).__name__}: {exc})")
-            status, msg, mistake = verdict.passed, verdict.message, verdict.mistake
-            if not status and mistake is None and opts.name_mistakes:
-                try:
-                    mistake = _name_mistake(c, record.get("value"), expected[c.id], ctx, device)
-                except Exception:  # noqa: BLE001
-                    mistake = None
-        if mistake:
-            m = mistakes.BY_NAME[mistake]
-            msg = f"{msg}\nlikely mistake [{m.name}]: {m.title}.\nhint: {m.hint}"
-        seconds = float(record.get("seconds", 0.0)) if isinstance(record, dict) and isinstance(record.get("seconds"), (int, float)) else 0.0
-        results.append(TestResult(c.id, exercise, c.title, c.points if status else 0.0, c.points,
-                                  "passed" if status else "failed", start_msg + msg, c.visibility, mistake, seconds))
-    return results
+                mistake = _name_mistake(c, record.get("value"), expected, ctx, device)
+            except Exception:  # noqa: BLE001
+                mistake = None
+    if mistake:
+        m = mistakes.BY_NAME[mistake]
+        msg = f"{msg}\nlikely mistake [{m.name}]: {m.title}.\nhint: {m.hint}"
+    seconds = record.get("seconds", 0.0) if isinstance(record, dict) else 0.0
+    seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+    return TestResult(c.id, c.exercise, c.title, c.points if status else 0.0, c.points,
+                      "passed" if status else "failed", msg, c.visibility, mistake, seconds)
+
+
+def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Path, opts: Options,
+                    device: str) -> list[TestResult]:
+    """Grade several exercises: references first, then the students' processes side by side, then judges."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    results: dict[str, list[TestResult]] = {}
+    todo: dict[str, list[Case]] = {}
+    for exercise, cases in cases_by_exercise.items():
+        cases = [on_device(c, device) for c in cases]
+        failed = _policy_failures(exercise, cases, exercises_dir) if opts.static_policy else None
+        if failed is not None:
+            results[exercise] = failed
+        else:
+            todo[exercise] = cases
+    # every reference value is computed before any student code runs
+    expected = {c.id: observe(reference_module(c), c) for cases in todo.values() for c in cases}
+    jobs = max(1, min(len(todo), opts.jobs or os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device) for e, cases in todo.items()}
+        runs = {e: f.result() for e, f in runs.items()}
+    for exercise, cases in todo.items():
+        results[exercise] = [_judge_case(c, runs[exercise], expected[c.id], opts, device) for c in cases]
+    return [t for e in cases_by_exercise for t in results[e]]
 
 
 def grade(submission: Path, opts: Options | None = None) -> Report:
@@ -326,7 +352,7 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
         report.notes.append(str(exc))
         report.execution_time = time.perf_counter() - start
         return report
-    for exercise in opts.exercises:
-        report.tests.extend(grade_exercise(exercise, select(cases, [exercise]), exercises_dir, opts, device))
+    by_exercise = {e: select(cases, [e]) for e in opts.exercises}
+    report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device))
     report.execution_time = time.perf_counter() - start
     return report

@@ -107,7 +107,7 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("dropout_fixed_mask", "dropout", "the same mask is reused on every call",
        "Draw a fresh mask on every forward call; a mask fixed once is not dropout.",
        ("        keep = torch.rand_like(x) >= self.p\n",
-        "        if getattr(self, \"_keep\", None) is None or self._keep.shape != x.shape:\n"
+        "        if not hasattr(self, \"_keep\") or self._keep.shape != x.shape:\n"
         "            self._keep = torch.rand_like(x) >= self.p\n        keep = self._keep\n"), match=False),
     _m("dropout_modifies_input", "dropout", "dropout modifies its input array in place",
        "Return a new array; the caller's x must stay as it was.",

@@ -201,6 +201,8 @@ def adam_validation(module, cases: list) -> dict:
         try:
             cls([p], **kw)
             raised[repr(sorted(kwargs.items()))] = None
+        except NotImplementedError:
+            raise
         except Exception as exc:  # noqa: BLE001 - we report the type
             raised[repr(sorted(kwargs.items()))] = type(exc).__name__
     return raised
@@ -302,6 +304,8 @@ def dropout_invalid_p(module, values: list) -> dict:
             try:
                 call()
                 out[f"{name}({p})"] = None
+            except NotImplementedError:
+                raise
             except Exception as exc:  # noqa: BLE001
                 out[f"{name}({p})"] = type(exc).__name__
     return out
@@ -420,6 +424,8 @@ def early_stopping_invalid(module, cases: list) -> dict:
         try:
             _es(module, kwargs)
             out[repr(sorted(kwargs.items()))] = None
+        except NotImplementedError:
+            raise
         except Exception as exc:  # noqa: BLE001
             out[repr(sorted(kwargs.items()))] = type(exc).__name__
     return out

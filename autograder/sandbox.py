@@ -87,16 +87,29 @@ def _children_of(pid: int) -> list[int]:
     return out
 
 
+_active: set[int] = set()  # sandboxes running now (several run side by side in threads)
+_active_lock = threading.Lock()
+
+
 def sweep(keep: set[int] | None = None) -> int:
-    """Kill and reap every descendant of this process not in ``keep``; return how many were killed."""
+    """Kill and reap every child of this process that is neither in ``keep`` nor a running sandbox.
+
+    As a child subreaper this process inherits whatever a sandboxed program left behind, so its
+    unknown children are exactly the leftovers. Returns how many were killed.
+    """
     if not os.path.isdir("/proc"):
         return 0
     keep = keep or set()
     killed = 0
-    for _ in range(20):
-        pids = [p for p in _children_of(os.getpid()) if p not in keep]
+    for round_ in range(25):
+        with _active_lock:
+            protected = keep | _active
+        pids = [p for p in _children_of(os.getpid()) if p not in protected]
         if not pids:
-            break
+            if round_ >= 3:  # a few quiet rounds: orphans re-parent asynchronously
+                break
+            time.sleep(0.03)
+            continue
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -204,11 +217,13 @@ def run(
 
     start = time.perf_counter()
     keep_pids = set(_children_of(os.getpid()))
-    proc = subprocess.Popen(
-        cmd, cwd=writable, env=clean_env(writable, threads), stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-        preexec_fn=preexec, close_fds=True,
-    )
+    with _active_lock:
+        proc = subprocess.Popen(
+            cmd, cwd=writable, env=clean_env(writable, threads), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=preexec, close_fds=True,
+        )
+        _active.add(proc.pid)
     captured = bytearray()
     total = [0]
     cap = limits.output_kb * 1024
@@ -234,6 +249,8 @@ def run(
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()
+    with _active_lock:
+        _active.discard(proc.pid)
     leftovers = sweep(keep_pids)  # before joining: an escaped grandchild may hold the pipe open
     t.join(timeout=5)
     seconds = time.perf_counter() - start

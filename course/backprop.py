@@ -7,7 +7,8 @@
   differences and the relative error used to compare them with analytic gradients.
 * :func:`deep_mlp`, :func:`layer_grad_norms` - per-layer gradient norms of deep MLPs
   (vanishing and exploding gradients).
-* :func:`grad_fn_chain` - the names of the autograd nodes behind a tensor.
+* :func:`grad_fn_chain` - the names of the autograd nodes behind a tensor; :func:`draw_graph` draws a
+  small graph.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "deep_mlp",
     "layer_grad_norms",
     "grad_fn_chain",
+    "draw_graph",
 ]
 
 
@@ -124,19 +126,28 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
     return grad
 
 
-def relative_error(a: np.ndarray, b: np.ndarray, tiny: float = 1e-12) -> float:
-    """The largest element-wise ``|a - b| / max(|a|, |b|, tiny)``; ``tiny`` avoids 0/0 where both vanish."""
+def relative_error(a: np.ndarray, b: np.ndarray, tiny: float = 1e-12, elementwise: bool = False) -> float:
+    """``|a - b| / max(|a|, |b|, tiny)``, with ``|.|`` the Euclidean norm of the whole array.
+
+    For scalars this is the usual relative error; ``tiny`` avoids 0/0 where both vanish.
+    ``elementwise=True`` returns instead the largest element-wise relative error, which is
+    dominated by entries whose gradient is nearly zero (there, rounding noise of the finite
+    difference is large *relative* to the entry), so it needs looser thresholds.
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), tiny)))
+    if elementwise:
+        return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), tiny)))
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), tiny))
 
 
 def gradient_check(
     loss_fn: Callable[[], float], params: Params, grads: Params, h: float = 1e-5
 ) -> dict[str, float]:
-    """The relative error between ``grads`` and central differences of ``loss_fn``, per parameter.
+    """The relative error (:func:`relative_error`, whole-array norms) between ``grads`` and
+    central differences of ``loss_fn``, per parameter.
 
-    As a rule of thumb in float64: below ~1e-7 the gradient is right; 1e-7..1e-4 deserves a look
-    (kinks such as ReLU at 0 can cause it); above ~1e-4 the gradient is almost certainly wrong.
+    As a rule of thumb in float64 with ``h = 1e-5``: below ~1e-7 the gradient is right; 1e-7..1e-4
+    deserves a look (kinks such as ReLU at 0 can cause it); above ~1e-4 it is almost certainly wrong.
     """
     return {name: relative_error(grads[name], numerical_gradient(loss_fn, params[name], h)) for name in params}
 
@@ -192,3 +203,38 @@ def grad_fn_chain(t: torch.Tensor) -> list[str]:
         out.append(type(node).__name__)
         queue.extend(n for n, _ in node.next_functions)
     return out
+
+
+def draw_graph(
+    nodes: dict[str, tuple[float, float, str]],
+    edges: list[tuple[str, str]],
+    title: str = "Computational graph",
+    edge_labels: dict[tuple[str, str], str] | None = None,
+):
+    """Draw a small computational graph with matplotlib and return the figure.
+
+    ``nodes`` maps a name to ``(x, y, text)`` (the text goes in a box, e.g. the value and the
+    gradient); ``edges`` are ``(source, target)`` pairs drawn as arrows in the forward direction;
+    ``edge_labels`` puts a text (e.g. a local derivative) at the middle of an edge.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    for src, dst in edges:
+        (x0, y0, _), (x1, y1, _) = nodes[src], nodes[dst]
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="-|>", color="0.4", shrinkA=28, shrinkB=28))
+        if edge_labels and (src, dst) in edge_labels:
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, edge_labels[(src, dst)], ha="center",
+                    fontsize=8, color="tab:red")
+    for x, y, text in nodes.values():
+        ax.text(x, y, text, ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.4", fc="#e8f0fb", ec="tab:blue"))
+    xs = [v[0] for v in nodes.values()]
+    ys = [v[1] for v in nodes.values()]
+    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    ax.axis("off")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -67,20 +67,25 @@ def log_softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     return x - logsumexp(x, dim=dim).unsqueeze(dim)
 
 
-def smooth_targets(target: torch.Tensor, num_classes: int, eps: float) -> torch.Tensor:
+def smooth_targets(
+    target: torch.Tensor, num_classes: int, eps: float, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """Label-smoothed target distributions as PyTorch defines them.
 
     ``q = (1 - eps) * one_hot(target) + eps / K``: every class, the true one included, receives
     ``eps / K``, so the true class gets ``1 - eps + eps / K``. This is the target that
-    ``F.cross_entropy(logits, target, label_smoothing=eps)`` uses.
+    ``F.cross_entropy(logits, target, label_smoothing=eps)`` uses. ``dtype`` defaults to
+    ``torch.get_default_dtype()``; ask for the logits' dtype to avoid a float32 rounding of ``eps / K``.
     """
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"eps must be in [0, 1], got {eps}")
-    one_hot = F.one_hot(target, num_classes).to(torch.get_default_dtype())
+    one_hot = F.one_hot(target, num_classes).to(dtype or torch.get_default_dtype())
     return (1.0 - eps) * one_hot + eps / num_classes
 
 
-def smooth_targets_others(target: torch.Tensor, num_classes: int, eps: float) -> torch.Tensor:
+def smooth_targets_others(
+    target: torch.Tensor, num_classes: int, eps: float, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """Label-smoothed targets in the lesson text's convention (its ``LabelSmoothingLoss``).
 
     The true class gets exactly ``1 - eps`` and the ``K - 1`` wrong classes share ``eps``
@@ -90,7 +95,7 @@ def smooth_targets_others(target: torch.Tensor, num_classes: int, eps: float) ->
         raise ValueError("label smoothing needs at least two classes")
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"eps must be in [0, 1], got {eps}")
-    q = torch.full((len(target), num_classes), eps / (num_classes - 1))
+    q = torch.full((len(target), num_classes), eps / (num_classes - 1), dtype=dtype or torch.get_default_dtype())
     return q.scatter(1, target.unsqueeze(1), 1.0 - eps)
 
 

@@ -146,7 +146,7 @@ def ill_conditioned(scale: float = 20.0) -> Surface:
         return np.array([w[0], scale * w[1]], dtype=float)
 
     return Surface(f"quadratic (condition number {scale:g})", f, grad, (0.0, 0.0), (-4.0, 1.0),
-                   (-4.5, 1.0), (-1.5, 1.5))
+                   (-4.5, 1.5), (-1.5, 1.5))
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
@@ -159,7 +159,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
         x, y = float(w[0]), float(w[1])
         return np.array([-2 * (a - x) - 4 * b * x * (y - x**2), 2 * b * (y - x**2)])
 
-    return Surface("Rosenbrock", f, grad, (a, a * a), (-1.5, 2.0), (-2.0, 2.0), (-1.0, 3.0))
+    return Surface("Rosenbrock", f, grad, (a, a * a), (-1.2, 1.0), (-1.5, 1.5), (-0.5, 1.5))
 
 
 # ----------------------------------------------------------------------------- trajectories

@@ -62,7 +62,12 @@ def test_numerical_gradient_restores_parameters_and_is_exact_for_a_quadratic():
 
 def test_relative_error():
     assert backprop.relative_error(np.zeros(3), np.zeros(3)) == 0.0
-    assert backprop.relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.2])) == pytest.approx(0.2 / 2.2)
+    assert backprop.relative_error(2.0, 2.2) == pytest.approx(0.2 / 2.2)
+    a, b = np.array([3.0, 0.0]), np.array([3.0, 4.0])
+    assert backprop.relative_error(a, b) == pytest.approx(4.0 / 5.0)
+    a, b = np.array([1.0, 1e-9]), np.array([1.0, 2e-9])
+    assert backprop.relative_error(a, b) < 1e-8, "the norm version ignores a tiny entry's noise"
+    assert backprop.relative_error(a, b, elementwise=True) == pytest.approx(0.5)
 
 
 def test_unknown_activation_is_rejected():
@@ -89,3 +94,18 @@ def test_grad_fn_chain_names_the_operations():
     chain = backprop.grad_fn_chain(loss)
     assert chain[:3] == ["PowBackward0", "AddBackward0", "MulBackward0"]
     assert chain[-1] == "AccumulateGrad"
+
+
+def test_draw_graph_draws_every_node_and_edge():
+    import matplotlib
+    import matplotlib.text
+
+    matplotlib.use("Agg")
+    nodes = {"x": (0, 0, "x"), "w": (0, 1, "w"), "m": (1, 0.5, "*")}
+    fig = backprop.draw_graph(nodes, [("x", "m"), ("w", "m")], title="t", edge_labels={("x", "m"): "w"})
+    ax = fig.axes[0]
+    assert ax.get_title() == "t"
+    labels = sorted(t.get_text() for t in ax.texts if t.get_text())
+    arrows = [t for t in ax.texts if isinstance(t, matplotlib.text.Annotation)]
+    assert labels == ["*", "w", "w", "x"]  # three nodes and one edge label
+    assert len(arrows) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -39,7 +40,8 @@ def test_log_softmax_matches_torch(batch):
 @pytest.mark.parametrize("eps", [0.0, 0.1, 0.3])
 def test_smooth_targets_give_pytorch_label_smoothing(batch, eps):
     logits, target = batch
-    q = losses.smooth_targets(target, 5, eps).to(logits.dtype)
+    q = losses.smooth_targets(target, 5, eps, dtype=logits.dtype)
+    assert q.dtype == torch.float64
     torch.testing.assert_close(q.sum(1), torch.ones(16, dtype=logits.dtype))
     ours = losses.soft_cross_entropy(logits, q)
     torch.testing.assert_close(ours, F.cross_entropy(logits, target, label_smoothing=eps))
@@ -54,7 +56,7 @@ def test_lesson_convention_differs_from_pytorch(batch):
     logits, target = batch
     q = losses.smooth_targets_others(torch.tensor([2]), 4, 0.1)
     torch.testing.assert_close(q, torch.tensor([[0.1 / 3, 0.1 / 3, 0.9, 0.1 / 3]]))
-    q_all = losses.smooth_targets_others(target, 5, 0.1).to(logits.dtype)
+    q_all = losses.smooth_targets_others(target, 5, 0.1, dtype=logits.dtype)
     ours = losses.soft_cross_entropy(logits, q_all)
     assert not torch.allclose(ours, F.cross_entropy(logits, target, label_smoothing=0.1))
 
@@ -116,3 +118,23 @@ def test_reduction_is_validated(batch):
     logits, target = batch
     with pytest.raises(ValueError):
         losses.focal_loss(logits, target, reduction="avg")
+
+
+def test_compare_on_imbalanced_is_deterministic_and_focal_gamma0_is_bce():
+    crit = {
+        "bce": F.binary_cross_entropy_with_logits,
+        "focal0": lambda z, y: losses.binary_focal_loss_with_logits(z, y, gamma=0.0, alpha=None),
+    }
+    a = losses.compare_on_imbalanced(crit, seeds=(0,), steps=15, n_samples=600)
+    b = losses.compare_on_imbalanced(crit, seeds=(0,), steps=15, n_samples=600)
+    assert a["bce"].shape == (1, len(losses.IMBALANCE_METRICS))
+    np.testing.assert_array_equal(a["bce"], b["bce"])
+    np.testing.assert_allclose(a["bce"], a["focal0"], atol=1e-6)
+    assert ((a["bce"] >= 0) & (a["bce"] <= 1)).all()
+
+
+def test_make_imbalanced_has_about_five_percent_positives():
+    X_tr, y_tr, X_te, y_te = losses.make_imbalanced(0, n_samples=2000)
+    assert X_tr.shape == (1000, 20) and X_te.shape == (1000, 20)
+    assert 0.03 < y_tr.mean().item() < 0.08 and 0.03 < y_te.mean() < 0.08
+    torch.testing.assert_close(X_tr.mean(0), torch.zeros(20), atol=1e-5, rtol=0)
