@@ -11,12 +11,15 @@ checked against values it never sees.
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import os
+import secrets
 import shutil
 import site
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -166,6 +169,7 @@ class _Run:
     import_error: str | None = None
     result: sandbox.RunResult | None = None
     malformed: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Options, device: str) -> _Run:
@@ -179,43 +183,59 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         for name in HARNESS_FILES:
             shutil.copy(here / name, harness / name)
         out.mkdir()
+        token = secrets.token_hex(16)
+        read_fd, write_fd = os.pipe()
+        received = bytearray()
+        overflow = [False]
+
+        def drain() -> None:
+            with os.fdopen(read_fd, "rb") as channel:
+                while chunk := channel.read1(1 << 20):
+                    if len(received) + len(chunk) > MAX_RESULT_BYTES:
+                        overflow[0] = True
+                        continue
+                    received.extend(chunk)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
         request = {
             "exercise": exercise,
             "submission": str(work / "submission"),
             "site_dirs": [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)],
             "threads": opts.threads,
+            "channel_fd": write_fd,
             "cases": [{"id": c.id, "probe": c.probe, "args": c.args} for c in cases],
         }
         (work / "request.json").write_text(json.dumps(request))
         os.chmod(base, 0o755)
         limits = sandbox.Limits(timeout=opts.timeout or config.TIMEOUT[exercise], memory_mb=opts.memory_mb,
                                 output_kb=config.OUTPUT_KB, isolation=opts.isolation)
-        result = sandbox.run(
-            [sys.executable, "-I", "-S", str(harness / "harness.py"), str(work / "request.json"),
-             str(out / "results.jsonl")],
-            workdir=work, writable=out, limits=limits, hide=_hidden_paths(), keep=[Path(sys.prefix)],
-            cuda=device == "cuda", threads=opts.threads,
-        )
-        run = _Run(result=result)
-        path = out / "results.jsonl"
-        if path.is_file() and not path.is_symlink():
-            size = path.stat().st_size
-            if size > MAX_RESULT_BYTES:
-                run.malformed = f"the results were {size} bytes, more than the limit"
-            else:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    for line in f:
-                        try:
-                            record = codec.loads(line)
-                        except (ValueError, RecursionError) as exc:
-                            run.malformed = f"an unreadable result line was skipped ({str(exc)[:80]})"
-                            continue
-                        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                            continue
-                        if record["id"] == "__import__" and not record.get("ok"):
-                            run.import_error = f"{record.get('error')}: {record.get('message')}"
-                        run.observations.setdefault(record["id"], record)  # the first word on a case stands
-        run.notes = notes
+        try:
+            result = sandbox.run(
+                [sys.executable, "-I", "-S", str(harness / "harness.py"), str(work / "request.json")],
+                workdir=work, writable=out, limits=limits, hide=_hidden_paths(), keep=[Path(sys.prefix)],
+                cuda=device == "cuda", threads=opts.threads, pass_fds=(write_fd,),
+                stdin_data=(token + "\n").encode(),
+            )
+        finally:
+            os.close(write_fd)
+        reader.join(timeout=10)  # every writer is gone: the sandbox swept its processes
+        run = _Run(result=result, notes=notes)
+        if overflow[0]:
+            run.malformed = f"more than {MAX_RESULT_BYTES} bytes of results; the rest was ignored"
+        for line in bytes(received).decode("utf-8", errors="replace").splitlines():
+            try:
+                record = codec.loads(line)
+            except (ValueError, RecursionError) as exc:
+                run.malformed = f"an unreadable result line was skipped ({str(exc)[:80]})"
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                continue
+            if not hmac.compare_digest(str(record.get("token", "")), token):
+                continue  # not written by the harness
+            if record["id"] == "__import__" and not record.get("ok"):
+                run.import_error = f"{record.get('error')}: {record.get('message')}"
+            run.observations.setdefault(record["id"], record)  # the first word on a case stands
         return run
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -1,8 +1,11 @@
 """The student's side of the process boundary: import the submission, run the probes, write JSON.
 
-Run by the sandbox as ``python -I -S harness.py REQUEST.json OUT.jsonl``. It imports nothing of
-the grader but ``probes`` and ``codec`` (copied beside it) and writes one JSON line per case to
-OUT as soon as the case finishes, so that a crash or a hang loses only the cases not yet run.
+Run by the sandbox as ``python -I -S harness.py REQUEST.json``, with a one-line secret token on
+standard input and the write end of a pipe (``channel_fd`` in the request) for the results. It
+imports nothing of the grader but ``probes`` and ``codec`` (copied beside it) and writes one
+JSON line per case, tagged with the token, as soon as the case finishes, so that a crash or a
+hang loses only the cases not yet run. The token is read before any student code runs and lives
+only in this function's locals, so lines the student's code writes into the pipe are discarded.
 Whatever this process writes is only an observation: the grader decides, in its own process.
 """
 
@@ -24,8 +27,11 @@ def _student_traceback(exc: BaseException, submission: str) -> str:
 
 
 def main() -> int:
-    request_path, out_path = sys.argv[1], sys.argv[2]
-    with open(request_path, encoding="utf-8") as f:
+    token = sys.stdin.readline().strip()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # nothing more to read from the grader
+    os.close(devnull)
+    with open(sys.argv[1], encoding="utf-8") as f:
         request = json.load(f)
     submission = request["submission"]
     sys.path[:0] = [submission, os.path.dirname(os.path.abspath(__file__))]
@@ -35,10 +41,10 @@ def main() -> int:
     import codec
     import probes
 
-    out = open(out_path, "a", encoding="utf-8")
+    out = os.fdopen(request["channel_fd"], "w", encoding="utf-8")
 
     def emit(record: dict) -> None:
-        out.write(codec.dumps(record) + "\n")
+        out.write(codec.dumps({**record, "token": token}) + "\n")
         out.flush()
 
     if request.get("threads"):

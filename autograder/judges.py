@@ -151,6 +151,22 @@ def es_checkpoint(case, got: dict, expected: dict, ctx: Context) -> Verdict:
 
 
 # ----------------------------------------------------------------------------------- dropout ---
+# The inputs come from the grader's own run of the probe (same seed), never from the student's
+# report: a submission could otherwise report an input that fits its output.
+def _input_and_output(got: dict, expected: dict) -> tuple[np.ndarray, np.ndarray]:
+    x, out = np.asarray(expected["x"]), np.asarray(got["out"])
+    if out.shape != x.shape:
+        raise ValueError(f"output of shape {out.shape} for an input of shape {x.shape}")
+    return x, out
+
+
+def _module_arrays(got: dict, expected: dict) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    x, w = np.asarray(expected["x"]), np.asarray(expected["w"])
+    outs = [np.asarray(o) for o in got["outs"]]
+    if not outs or any(o.shape != x.shape for o in outs):
+        raise ValueError(f"outputs of shapes {[o.shape for o in outs]} for an input of shape {x.shape}")
+    return x, w, outs
+
 def _kept_fraction_check(out: np.ndarray, p: float) -> Verdict | None:
     n = out.size
     kept = float((out != 0).mean())
@@ -194,7 +210,7 @@ def _mean_check(x: np.ndarray, out: np.ndarray, p: float) -> Verdict | None:
 @judge
 def dropout_train(case, got: dict, expected: dict, ctx: Context) -> Verdict:
     p = case.args["p"]
-    x, out = np.asarray(got["x"]), np.asarray(got["out"])
+    x, out = _input_and_output(got, expected)
     dtype = case.args.get("dtype", "float32")
     if got["dtype"] != dtype:
         return Verdict(False, f"the output has dtype {got['dtype']}; expected {dtype}, the dtype of x")
@@ -209,7 +225,7 @@ def dropout_train(case, got: dict, expected: dict, ctx: Context) -> Verdict:
 
 @judge
 def dropout_identity(case, got: dict, expected: dict, ctx: Context) -> Verdict:
-    x, out = np.asarray(got["x"]), np.asarray(got["out"])
+    x, out = _input_and_output(got, expected)
     if np.array_equal(x, out):
         return Verdict(True, "the input came back unchanged")
     mistake = "dropout_active_in_eval" if not case.args.get("training", True) else None
@@ -221,7 +237,7 @@ def dropout_identity(case, got: dict, expected: dict, ctx: Context) -> Verdict:
 
 @judge
 def dropout_zeros(case, got: dict, expected: dict, ctx: Context) -> Verdict:
-    out = np.asarray(got["out"])
+    _, out = _input_and_output(got, expected)
     if np.isnan(out).any():
         return Verdict(False, "with p=1 the output contains NaN (0 / (1 - p) divides by zero); return zeros",
                        mistake="dropout_p_one_nan")
@@ -255,8 +271,7 @@ def dropout_no_mutation(case, got: dict, expected: dict, ctx: Context) -> Verdic
 def dropout_module_train(case, got: dict, expected: dict, ctx: Context) -> Verdict:
     p = case.args["p"]
     dtype = case.args.get("dtype", "float32")
-    x, w = np.asarray(got["x"]), np.asarray(got["w"])
-    outs = [np.asarray(o) for o in got["outs"]]
+    x, w, outs = _module_arrays(got, expected)
     if got["dtype"] != dtype:
         return Verdict(False, f"the output has dtype {got['dtype']}; expected {dtype}, the dtype of the input")
     if got["device"] != case.args.get("device", "cpu").split(":")[0]:
@@ -287,8 +302,8 @@ def dropout_module_train(case, got: dict, expected: dict, ctx: Context) -> Verdi
 
 @judge
 def dropout_module_eval(case, got: dict, expected: dict, ctx: Context) -> Verdict:
-    x, w = np.asarray(got["x"]), np.asarray(got["w"])
-    out = np.asarray(got["outs"][0])
+    x, w, outs = _module_arrays(got, expected)
+    out = outs[0]
     if not np.array_equal(out, x):
         return Verdict(False, f"in eval mode the output must equal the input; {float((out == 0).mean()):.1%} of it is "
                               "zero and values differ (check self.training)", mistake="dropout_active_in_eval")
@@ -299,7 +314,8 @@ def dropout_module_eval(case, got: dict, expected: dict, ctx: Context) -> Verdic
 
 @judge
 def dropout_module_zeros(case, got: dict, expected: dict, ctx: Context) -> Verdict:
-    out = np.asarray(got["outs"][0])
+    _, _, outs = _module_arrays(got, expected)
+    out = outs[0]
     if np.isnan(out).any():
         return Verdict(False, "with p=1 the output contains NaN (division by 1 - p = 0); return zeros",
                        mistake="dropout_p_one_nan")

@@ -30,6 +30,7 @@ FORBIDDEN_MODULES = {
     "importlib", "ctypes", "cffi", "gc", "inspect", "builtins", "subprocess", "multiprocessing", "socket",
     "signal", "pty", "threading", "_thread", "concurrent", "code", "codeop", "runpy", "marshal", "pickle",
     "dill", "shelve", "urllib", "http", "requests", "sysconfig", "site", "atexit", "faulthandler", "resource",
+    "traceback", "tracemalloc", "weakref", "ptrace",
     "autograder", "solutions", "probes", "codec", "harness",
 }
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "globals", "vars", "breakpoint", "getattr",
@@ -38,6 +39,8 @@ FORBIDDEN_ATTRS = {
     "_getframe", "f_back", "f_globals", "f_locals", "__globals__", "__code__", "__builtins__", "__subclasses__",
     "__dict__", "__class__", "__bases__", "__mro__", "modules", "system", "popen", "fork", "forkpty", "kill",
     "killpg", "spawnl", "spawnv", "execv", "execve", "execl", "execvp", "_exit", "settrace", "setprofile",
+    "__closure__", "cell_contents", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "_current_frames",
+    "get_objects", "get_referrers", "dup2", "fdopen",
 }
 # the library versions of what each exercise asks the student to write
 DELEGATION = {
@@ -64,7 +67,7 @@ def scan_source(source: str, filename: str, exercise: str | None) -> list[Violat
         return [Violation(filename, exc.lineno or 0, f"syntax error: {exc.msg}")]
     out: list[Violation] = []
     aliases = set(LIBRARY_ROOTS)
-    delegated = DELEGATION.get(exercise or "", set())
+    delegated = set().union(*DELEGATION.values()) if exercise == "*" else DELEGATION.get(exercise or "", set())
 
     def bad(node: ast.AST, what: str) -> None:
         out.append(Violation(filename, getattr(node, "lineno", 0), what))
@@ -110,8 +113,10 @@ def scan_package(root: Path, exercises: list[str]) -> dict[str, list[Violation]]
     result: dict[str, list[Violation]] = {e: [] for e in exercises}
     for path in sorted(root.rglob("*.py")):
         rel = str(path.relative_to(root.parent))
-        exercise = path.stem if path.parent == root and path.stem in exercises else None
-        found = scan_source(path.read_text(encoding="utf-8", errors="replace"), rel, exercise)
-        for e in ([exercise] if exercise else exercises):
-            result[e].extend(found)
+        own = path.parent == root and path.stem in DELEGATION
+        # a shared file (the package's __init__.py, a helper) may not delegate any exercise
+        found = scan_source(path.read_text(encoding="utf-8", errors="replace"), rel, path.stem if own else "*")
+        for e in ([path.stem] if own else exercises):
+            if e in result:
+                result[e].extend(found)
     return result

@@ -198,6 +198,8 @@ def run(
     keep: list[Path] = (),
     cuda: bool = False,
     threads: int = 1,
+    pass_fds: tuple[int, ...] = (),
+    stdin_data: bytes = b"",
 ) -> RunResult:
     """Run ``argv`` (an untrusted program) under the limits; never raises for anything the program does."""
     isolation = resolve_isolation(limits.isolation)
@@ -219,11 +221,16 @@ def run(
     keep_pids = set(_children_of(os.getpid()))
     with _active_lock:
         proc = subprocess.Popen(
-            cmd, cwd=writable, env=clean_env(writable, threads), stdin=subprocess.DEVNULL,
+            cmd, cwd=writable, env=clean_env(writable, threads), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=preexec, close_fds=True,
+            preexec_fn=preexec, close_fds=True, pass_fds=pass_fds,
         )
         _active.add(proc.pid)
+    try:  # a secret for the harness; the pipe then closes, so the program can never read it again
+        proc.stdin.write(stdin_data)
+        proc.stdin.close()
+    except OSError:
+        pass
     captured = bytearray()
     total = [0]
     cap = limits.output_kb * 1024
@@ -256,6 +263,8 @@ def run(
     seconds = time.perf_counter() - start
     rc = proc.returncode
     sig = -rc if rc is not None and rc < 0 else None
+    if sig is None and isolation == "bwrap" and rc is not None and 128 < rc < 128 + 65:
+        sig = rc - 128  # bubblewrap reports a child killed by signal N as exit status 128 + N
     text = captured.decode("utf-8", errors="replace")
     if total[0] > cap:
         text += f"\n[... {total[0] - cap} more bytes of output not shown]"
