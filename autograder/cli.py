@@ -1,5 +1,8 @@
 """``python -m autograder``: check your exercises, or grade a submission for CI and Gradescope.
 
+Instructors also have ``batch`` (grade a class into a gradebook), ``package gradescope`` (the
+autograder zip) and ``release`` (the student copy of the course).
+
 Exit codes
     0  check: every test passed.   grade: the results were written (whatever the score).
     1  check: at least one test failed.
@@ -65,6 +68,32 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a JSON file of hidden cases kept outside the student's copy (repeatable)")
     grade.add_argument("--exercise", action="append", default=None, help="grade only these exercises (repeatable)")
     _common(grade)
+
+    batch = sub.add_parser("batch", help="grade every submission of a folder (folders or zips) into a gradebook")
+    batch.add_argument("submissions", type=Path, help="a folder holding one folder or zip file per student")
+    batch.add_argument("--out", type=Path, required=True,
+                       help="where results/<student>.json, gradebook.csv, summary.md and scores.png go")
+    batch.add_argument("--jobs", type=int, default=1, help="students graded side by side (default: 1)")
+    batch.add_argument("--hidden", type=Path, action="append", default=[], help="hidden cases (repeatable)")
+    batch.add_argument("--exercise", action="append", default=None, help="grade only these exercises (repeatable)")
+    batch.add_argument("--student-timeout", type=float, default=None,
+                       help="seconds for one student's whole grading (default: the exercises' limits + "
+                            f"{batch_defaults()['grace']:g} s)")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _common(batch)
+
+    package = sub.add_parser("package", help="build the autograder zip for Gradescope")
+    package.add_argument("target", choices=("gradescope",))
+    package.add_argument("--out", type=Path, required=True, help="the zip file to write")
+    package.add_argument("--hidden", type=Path, default=None,
+                         help="hidden cases to include (default: instructor/hidden_cases.json)")
+
+    release = sub.add_parser("release", help="build the student copy of the course (no solutions, no hidden tests)")
+    release.add_argument("--out", type=Path, required=True, help="an empty or new folder")
+    release.add_argument("--force", action="store_true", help="replace --out if it is not empty")
+    release.add_argument("--grader-repo", default=None,
+                         help="OWNER/NAME of the repository the classroom workflow takes the grader from")
+    release.add_argument("--grader-sha", default=None, help="the commit of --grader-repo it is pinned to (40 hex digits)")
 
     sub.add_parser("list", help="list the exercises, their tests and points")
     sub.add_parser("mistakes", help="list the catalogue of known mistakes")
@@ -137,6 +166,67 @@ def cmd_grade(args) -> int:
     return code
 
 
+def batch_defaults() -> dict:
+    from .batch import GRACE_S
+
+    return {"grace": GRACE_S}
+
+
+def cmd_batch(args) -> int:
+    from . import batch
+
+    try:
+        exercises = _check_exercises(args.exercise)
+        for h in args.hidden:
+            if not h.is_file():
+                raise ValueError(f"--hidden {h}: no such file")
+        if args.jobs < 1:
+            raise ValueError("--jobs must be at least 1")
+        if not args.submissions.is_dir():
+            raise ValueError(f"{args.submissions} is not a folder of submissions")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    passed = ["--device", args.device, "--isolation", args.isolation, "--memory-mb", str(args.memory_mb),
+              "--threads", str(args.threads)]
+    if args.timeout is not None:
+        passed += ["--timeout", f"{args.timeout:g}"]
+    for h in args.hidden:
+        passed += ["--hidden", str(h.resolve())]
+    if args.exercise:
+        for e in exercises:
+            passed += ["--exercise", e]
+    limit = args.student_timeout or sum(args.timeout or config.TIMEOUT[e] for e in exercises) + batch.GRACE_S
+    opts = batch.BatchOptions(submissions=args.submissions.resolve(), out=args.out.resolve(), jobs=args.jobs,
+                              grade_args=tuple(passed), student_timeout=limit, progress=not args.no_progress)
+    return batch.run(opts)
+
+
+def cmd_package(args) -> int:
+    from .release import ReleaseError, build_gradescope
+
+    try:
+        names = build_gradescope(args.out, hidden=args.hidden)
+    except (ReleaseError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of a Gradescope assignment")
+    return EXIT_OK
+
+
+def cmd_release(args) -> int:
+    from . import release
+
+    try:
+        notes = release.build_release(args.out, grader_repo=args.grader_repo or release.PLACEHOLDER_REPO,
+                                      grader_sha=args.grader_sha or release.PLACEHOLDER_SHA, force=args.force)
+    except release.ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(notes))
+    return EXIT_OK
+
+
 def cmd_list(args) -> int:
     for exercise in config.EXERCISES:
         cases = [c for c in PUBLIC if c.exercise == exercise]
@@ -154,4 +244,6 @@ def cmd_mistakes(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return {"check": cmd_check, "grade": cmd_grade, "list": cmd_list, "mistakes": cmd_mistakes}[args.command](args)
+    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "package": cmd_package,
+                "release": cmd_release, "list": cmd_list, "mistakes": cmd_mistakes}
+    return commands[args.command](args)

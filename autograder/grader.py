@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import codec, config, judges, mistakes, policy, probes, sandbox
+from . import codec, config, judges, mistakes, policy, probes, reference_data, sandbox
 from .cases import PUBLIC, Case, load_hidden, select
 from .results import Report, TestResult
 
@@ -78,6 +78,20 @@ def reference_module(case: Case):
 def observe(module, case: Case) -> Any:
     """Run a probe in this process and pass the result through the codec, as the sandbox's would be."""
     return codec.loads(codec.dumps(probes.PROBES[case.probe](module, **case.args)))
+
+
+def expected_observation(case: Case) -> Any:
+    """The reference's observation: computed here, or read from the student release's shipped data."""
+    if case.reference == "solution" and reference_data.available():
+        return reference_data.expected(case)
+    return observe(reference_module(case), case)
+
+
+def mutant_observation(mistake: mistakes.Mistake, case: Case) -> Any | None:
+    """A catalogued mistake's observation (None: it says nothing about this case)."""
+    if reference_data.available():
+        return reference_data.mutant(mistake, case)
+    return observe(mistakes.mutant_module(mistake), case)
 
 
 def resolve_device(device: str) -> str:
@@ -268,8 +282,10 @@ def _name_mistake(case: Case, got: dict, expected: dict, ctx: judges.Context, de
         if not m.match:
             continue
         try:
-            mutant = observe(mistakes.mutant_module(m), case)
+            mutant = mutant_observation(m, case)
         except Exception:  # noqa: BLE001 - a mutant that crashes on this case says nothing
+            continue
+        if mutant is None:
             continue
         if judges.JUDGES[case.judge](case, mutant, expected, ctx).passed:
             continue  # this mistake does not show on this case
@@ -343,7 +359,7 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
         else:
             todo[exercise] = cases
     # every reference value is computed before any student code runs
-    expected = {c.id: observe(reference_module(c), c) for cases in todo.values() for c in cases}
+    expected = {c.id: expected_observation(c) for cases in todo.values() for c in cases}
     jobs = max(1, min(len(todo), opts.jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device) for e, cases in todo.items()}

@@ -6,6 +6,10 @@ a student's observation fails a test but matches the mutant's observation, names
 The test suite turns every patch into a mutant submission and checks that it loses points with
 its name in the feedback. Dropout's mistakes are random-valued, so they are recognised from the
 statistics instead (``signature`` names the judge's check), but their patches still make mutants.
+
+The patches are fragments of the reference's code, so they live in ``mistake_patches.py``, which
+the student release leaves out; there the catalogue keeps only names, titles and hints, and the
+mutants' observations come precomputed with the release (``reference_data``).
 """
 
 from __future__ import annotations
@@ -13,8 +17,13 @@ from __future__ import annotations
 import importlib.util
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    from .mistake_patches import PATCHES
+except ImportError:  # the student release: no reference code, hence no patches
+    PATCHES = {}
 
 
 @dataclass(frozen=True)
@@ -23,126 +32,81 @@ class Mistake:
     exercise: str
     title: str
     hint: str
-    patches: tuple[tuple[str, str], ...]
     match: bool = True  # recognised by matching the mutant's observations (else by a judge's signature)
 
+    @property
+    def patches(self) -> tuple[tuple[str, str], ...]:
+        """The ``(find, replace)`` edits of the reference; empty where the patches are not shipped."""
+        return PATCHES.get(self.name, ())
 
-def _m(name, exercise, title, hint, *patches, match=True):
-    return Mistake(name, exercise, title, hint, tuple(patches), match)
+
+def _m(name, exercise, title, hint, match=True):
+    return Mistake(name, exercise, title, hint, match)
 
 
 CATALOGUE: tuple[Mistake, ...] = (
     # ------------------------------------------------------------------------------------ adam
     _m("adam_no_bias_correction", "adam", "Adam without bias correction",
        "m and v start at 0, so early averages are too small: divide by (1 - beta1**t) and "
-       "(1 - beta2**t) before the update.",
-       ("m_hat = m / (1 - beta1**t)", "m_hat = m"), ("v_hat = v / (1 - beta2**t)", "v_hat = v"),
-       ("bias_correction1 = 1 - beta1**t", "bias_correction1 = 1.0"),
-       ("bias_correction2_sqrt = (1 - beta2**t) ** 0.5", "bias_correction2_sqrt = 1.0")),
+       "(1 - beta2**t) before the update."),
     _m("adam_eps_inside_sqrt", "adam", "eps added inside the square root",
-       "PyTorch divides by sqrt(v_hat) + eps, not sqrt(v_hat + eps).",
-       ("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"),
-       ("denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)",
-        "denom = (exp_avg_sq / bias_correction2_sqrt**2 + eps).sqrt()")),
+       "PyTorch divides by sqrt(v_hat) + eps, not sqrt(v_hat + eps)."),
     _m("adam_betas_swapped", "adam", "beta1 and beta2 swapped",
-       "betas = (beta1, beta2): beta1 (0.9) averages the gradient, beta2 (0.999) its square.",
-       ("beta1, beta2 = betas", "beta2, beta1 = betas"),
-       ('beta1, beta2 = group["betas"]', 'beta2, beta1 = group["betas"]')),
+       "betas = (beta1, beta2): beta1 (0.9) averages the gradient, beta2 (0.999) its square."),
     _m("adam_coupled_decay_in_adamw", "adam", "coupled (L2) weight decay where decoupled is asked (AdamW)",
        "AdamW shrinks the weights directly, p = p * (1 - lr * weight_decay), and keeps the decay out "
-       "of m and v; adding weight_decay * p to the gradient is Adam's L2 penalty.",
-       ('if group["decoupled_weight_decay"]:', "if False:")),
+       "of m and v; adding weight_decay * p to the gradient is Adam's L2 penalty."),
     _m("adam_decoupled_decay_in_adam", "adam", "decoupled weight decay where Adam's coupled L2 is asked",
        "torch.optim.Adam(weight_decay=...) adds weight_decay * p to the gradient before the moments; "
-       "only AdamW (or decoupled_weight_decay=True) shrinks p directly.",
-       ('if group["decoupled_weight_decay"]:', "if True:")),
+       "only AdamW (or decoupled_weight_decay=True) shrinks p directly."),
     _m("adam_decay_without_lr", "adam", "decoupled decay not scaled by the learning rate",
-       "torch.optim.AdamW multiplies p by (1 - lr * weight_decay), not (1 - weight_decay).",
-       ("p.mul_(1 - lr * wd)", "p.mul_(1 - wd)")),
+       "torch.optim.AdamW multiplies p by (1 - lr * weight_decay), not (1 - weight_decay)."),
     _m("adam_shared_step_counter", "adam", "one step counter shared by all parameters",
        "Count steps per parameter (state['step']): a counter bumped once per parameter makes t grow "
-       "too fast and the bias correction wrong.",
-       ("super().__init__(params, defaults)", "super().__init__(params, defaults)\n        self.t = 0"),
-       ('t = state["step"].item()', 'self.t += 1\n                t = self.t')),
+       "too fast and the bias correction wrong."),
     _m("adam_ignores_group_lr", "adam", "the learning rate of the parameter group is ignored",
        "Read lr (and every hyperparameter) from the group on each step: param groups have their own "
-       "values and schedulers change group['lr'] during training.",
-       ('lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]',
-        'lr, eps, wd = self.defaults["lr"], group["eps"], group["weight_decay"]')),
+       "values and schedulers change group['lr'] during training."),
     _m("adam_updates_params_without_grad", "adam", "parameters without a gradient are updated",
-       "Skip a parameter whose .grad is None: it took no part in the loss, gets no state and must not move.",
-       ("                if p.grad is None:\n                    continue\n",
-        "                if p.grad is None:\n                    p.grad = torch.zeros_like(p)\n")),
+       "Skip a parameter whose .grad is None: it took no part in the loss, gets no state and must not move."),
     _m("adam_modifies_inputs", "adam", "adam_update modifies its input arrays in place",
        "Return new arrays (w = w - ...), do not write into w, m or v: the caller still owns them.",
-       ("m = beta1 * m + (1 - beta1) * grad", "m *= beta1\n    m += (1 - beta1) * grad"),
-       ("w = w - lr * m_hat / (np.sqrt(v_hat) + eps)", "w -= lr * m_hat / (np.sqrt(v_hat) + eps)"),
        match=False),
     # --------------------------------------------------------------------------------- dropout
     _m("dropout_no_rescale", "dropout", "kept units are not rescaled by 1/(1-p)",
        "Inverted dropout divides the kept units by (1 - p) during training, so the expected output "
-       "equals the input and eval mode needs no change.",
-       ("return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)", "return (x * keep).astype(x.dtype, copy=False)"),
-       ("return x * keep / (1.0 - self.p)", "return x * keep"), match=False),
+       "equals the input and eval mode needs no change.", match=False),
     _m("dropout_scaled_by_keep_prob", "dropout", "kept units multiplied by (1-p) instead of divided",
-       "That is the old, non-inverted convention applied at the wrong time: during training divide by (1 - p).",
-       ("return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)", "return (x * keep * (1.0 - p)).astype(x.dtype, copy=False)"),
-       ("return x * keep / (1.0 - self.p)", "return x * keep * (1.0 - self.p)"), match=False),
+       "That is the old, non-inverted convention applied at the wrong time: during training divide by (1 - p).", match=False),
     _m("dropout_p_is_keep_prob", "dropout", "p used as the probability of keeping a unit",
-       "In PyTorch p is the probability of ZEROING a unit: keep each one with probability 1 - p.",
-       ("keep = rng.random(x.shape) >= p", "keep = rng.random(x.shape) < p"),
-       ("keep = torch.rand_like(x) >= self.p", "keep = torch.rand_like(x) < self.p"), match=False),
+       "In PyTorch p is the probability of ZEROING a unit: keep each one with probability 1 - p.", match=False),
     _m("dropout_active_in_eval", "dropout", "dropout still active in eval mode",
-       "When training is False (module.eval()), return the input unchanged.",
-       ("if not training or p == 0.0:", "if p == 0.0:"),
-       ("if not self.training or self.p == 0.0:", "if self.p == 0.0:"), match=False),
+       "When training is False (module.eval()), return the input unchanged.", match=False),
     _m("dropout_p_one_nan", "dropout", "p = 1 divides by zero",
-       "With p = 1 every unit is dropped: return zeros instead of dividing by 1 - p = 0.",
-       ("    if p == 1.0:\n        return np.zeros_like(x)\n", ""),
-       ("        if self.p == 1.0:\n            return x * 0.0\n", ""), match=False),
+       "With p = 1 every unit is dropped: return zeros instead of dividing by 1 - p = 0.", match=False),
     _m("dropout_ignores_rng", "dropout", "the rng argument is ignored",
        "Draw the mask from the generator you are given (rng.random(...)), so that the same generator "
-       "state gives the same mask and runs are reproducible.",
-       ("rng = np.random.default_rng() if rng is None else rng", "rng = np.random"), match=False),
+       "state gives the same mask and runs are reproducible.", match=False),
     _m("dropout_fixed_mask", "dropout", "the same mask is reused on every call",
-       "Draw a fresh mask on every forward call; a mask fixed once is not dropout.",
-       ("        keep = torch.rand_like(x) >= self.p\n",
-        "        if not hasattr(self, \"_keep\") or self._keep.shape != x.shape:\n"
-        "            self._keep = torch.rand_like(x) >= self.p\n        keep = self._keep\n"), match=False),
+       "Draw a fresh mask on every forward call; a mask fixed once is not dropout.", match=False),
     _m("dropout_modifies_input", "dropout", "dropout modifies its input array in place",
-       "Return a new array; the caller's x must stay as it was.",
-       ("    return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)",
-        "    x *= keep / (1.0 - p)\n    return x"), match=False),
+       "Return a new array; the caller's x must stay as it was.", match=False),
     # -------------------------------------------------------------------------- early stopping
     _m("es_counter_never_resets", "early_stopping", "the patience counter never resets on improvement",
-       "Set counter = 0 whenever the metric improves: patience counts epochs since the LAST improvement.",
-       ("            self.best_epoch = self.epoch\n            self.counter = 0\n",
-        "            self.best_epoch = self.epoch\n")),
+       "Set counter = 0 whenever the metric improves: patience counts epochs since the LAST improvement."),
     _m("es_not_strict", "early_stopping", "a metric equal to the best counts as an improvement",
        "Improvement must be strict (metric < best - min_delta): otherwise a loss stuck on a plateau "
-       "never stops the run. (The lesson text's EarlyStopping has this bug.)",
-       ("return metric < self.best - self.min_delta", "return metric <= self.best - self.min_delta"),
-       ("return metric > self.best + self.min_delta", "return metric >= self.best + self.min_delta")),
+       "never stops the run. (The lesson text's EarlyStopping has this bug.)"),
     _m("es_ignores_min_delta", "early_stopping", "min_delta is ignored",
-       "An improvement must beat the best by more than min_delta.",
-       ("return metric < self.best - self.min_delta", "return metric < self.best"),
-       ("return metric > self.best + self.min_delta", "return metric > self.best")),
+       "An improvement must beat the best by more than min_delta."),
     _m("es_ignores_mode", "early_stopping", "mode='max' behaves like mode='min'",
-       "With mode='max' (accuracy) larger is better: compare metric > best + min_delta.",
-       ('if self.mode == "min":', "if True:")),
+       "With mode='max' (accuracy) larger is better: compare metric > best + min_delta."),
     _m("es_patience_off_by_one", "early_stopping", "stops one epoch late (counter > patience)",
-       "Stop as soon as counter >= patience: patience=3 means three epochs without improvement.",
-       ("self.should_stop = self.counter >= self.patience", "self.should_stop = self.counter > self.patience")),
+       "Stop as soon as counter >= patience: patience=3 means three epochs without improvement."),
     _m("es_saves_every_epoch", "early_stopping", "the checkpoint is saved every epoch, not only on improvement",
-       "Save inside the improvement branch: restore_best must bring back the BEST weights, not the last.",
-       ("            if self.save_path is not None and model is not None:\n"
-        "                torch.save(model.state_dict(), self.save_path)\n", ""),
-       ("        self.epoch += 1\n",
-        "        self.epoch += 1\n        if self.save_path is not None and model is not None:\n"
-        "            torch.save(model.state_dict(), self.save_path)\n")),
+       "Save inside the improvement branch: restore_best must bring back the BEST weights, not the last."),
     _m("es_state_dict_missing_counter", "early_stopping", "state_dict() does not keep the patience counter",
-       "A resumed run must continue exactly: save and load every counter (counter, best, best_epoch, epoch).",
-       ('            "counter": self.counter,\n', ""), ('        self.counter = state["counter"]\n', "")),
+       "A resumed run must continue exactly: save and load every counter (counter, best, best_epoch, epoch)."),
 )
 
 BY_NAME = {m.name: m for m in CATALOGUE}
@@ -154,6 +118,9 @@ def for_exercise(exercise: str) -> list[Mistake]:
 
 def patched_source(mistake: Mistake, source: str) -> str:
     """The reference source with the mistake's patches applied; each ``find`` must occur exactly once."""
+    if not mistake.patches:
+        raise LookupError(f"mistake {mistake.name}: no patches here (autograder/mistake_patches.py is "
+                          "instructor-only); in the student release mutant observations come from reference_data")
     for find, replace in mistake.patches:
         count = source.count(find)
         if count != 1:

@@ -112,3 +112,21 @@ def test_check_in_the_release_names_a_mutant_mistake(release, tmp_path):
 def test_release_refuses_to_overwrite(release):
     proc = run_cli("release", "--out", str(release))
     assert proc.returncode == 2 and "not empty" in proc.stderr
+
+
+def test_shipped_reference_data_refuses_a_case_it_does_not_hold(tmp_path):
+    from dataclasses import replace
+
+    from autograder import grader, mistakes, reference_data
+    from autograder.cases import PUBLIC
+
+    case = next(c for c in PUBLIC if c.id == "early_stopping.plateau")
+    path = tmp_path / "reference_data.json"
+    reference_data.write(path, [case])
+    got = reference_data.expected(case, path)
+    assert got == grader.observe(grader.reference_module(case), case)
+    mistake = mistakes.BY_NAME["es_not_strict"]
+    assert reference_data.mutant(mistake, case, path) == grader.observe(mistakes.mutant_module(mistake), case)
+    edited = replace(case, args={**case.args, "metrics": [0.4, 0.4, 0.4]})
+    with pytest.raises(reference_data.MissingReference, match="ships no reference values"):
+        reference_data.expected(edited, path)
