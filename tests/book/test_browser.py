@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 TIMEOUT_MS = 30_000
 # TeX a reader must never see: display delimiters, and commands outside a MathJax container.
-RAW_TEX = re.compile(r"\$\$|\\(?:frac|sum|prod|nabla|partial|sqrt|mathbf|mathrm|hat|bar|tilde|"
+RAW_TEX = re.compile(r"\$|\\(?:frac|sum|prod|nabla|partial|sqrt|mathbf|mathrm|hat|bar|tilde|"
                      r"left|right|begin|end|cdot|odot|alpha|beta|gamma|eta|theta|lambda|epsilon|"
                      r"sigma|mu|log|exp|leftarrow|gets|in)(?![A-Za-z])|\\\(|\\\[")
 
