@@ -154,14 +154,18 @@ def resolve_isolation(requested: str) -> str:
 
 
 def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Path], cuda: bool) -> list[str]:
-    args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/"]
+    """The bwrap command line. Mount order matters: later mounts cover earlier ones."""
+    args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
     for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
-        if h.exists() and h != Path("/"):
+        if h.exists() and h != Path("/") and Path("/tmp") not in h.parents:  # /tmp is empty already
             args += ["--tmpfs", str(h)]
-    for k in keep:  # e.g. a virtual environment that lives inside a hidden repository
-        if k.exists():
+    # what must stay visible although it may lie in a hidden tree or in /tmp: the interpreter
+    # that runs the harness (a virtual environment inside the repository, say) and its base
+    for k in dict.fromkeys([*keep, Path(sys.prefix), Path(sys.base_prefix)]):
+        k = Path(k).resolve()
+        if k.exists() and k != Path("/"):
             args += ["--ro-bind", str(k), str(k)]
-    args += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
     if cuda:
         for dev in sorted(Path("/dev").glob("nvidia*")):
             args += ["--dev-bind", str(dev), str(dev)]
