@@ -338,6 +338,8 @@ def _judge_case(c: Case, run: _Run, expected: Any, opts: Options, device: str) -
     if mistake:
         m = mistakes.BY_NAME[mistake]
         msg = f"{msg}\nlikely mistake [{m.name}]: {m.title}.\nhint: {m.hint}"
+    elif not status and record is not None and record.get("ok") and c.judge in judges.HINTS:
+        msg = f"{msg}\nhint: {judges.HINTS[c.judge]}"
     seconds = record.get("seconds", 0.0) if isinstance(record, dict) else 0.0
     seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
     return TestResult(c.id, c.exercise, c.title, c.points if status else 0.0, c.points,

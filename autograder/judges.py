@@ -32,6 +32,17 @@ class Context:
 
 JUDGES: dict[str, Callable[..., Verdict]] = {}
 
+# What to try when a case fails and no catalogued mistake matches.
+HINTS = {
+    "trajectory": "print your m, v and update after the first step of this case and compare them, line by "
+                  "line, with the algorithm in the docstring; the step named above is where to look.",
+    "not_mutated": "build new arrays (w = w - ...) instead of writing into the ones you were given.",
+    "exact": "replay the metrics above by hand: after each epoch write down best, counter and whether to stop.",
+    "es_checkpoint": "save model.state_dict() only when the metric improves; restore_best loads that file.",
+    "dropout_train": "keep each unit with probability 1 - p and divide the kept ones by 1 - p.",
+    "dropout_module_train": "multiply x by a fresh Bernoulli(1 - p) mask divided by 1 - p, with tensor operations.",
+}
+
 
 def judge(fn):
     JUDGES[fn.__name__] = fn
@@ -133,7 +144,8 @@ def exact(case, got: dict, expected: dict, ctx: Context) -> Verdict:
         if epoch < len(es) and epoch < len(gs) and not _same(gs[epoch], es[epoch]):
             diff = {k: (gs[epoch].get(k), es[epoch][k]) for k in es[epoch] if not _same(gs[epoch].get(k), es[epoch][k])}
             text = ", ".join(f"{k} = {g!r} (expected {e!r})" for k, (g, e) in diff.items())
-            return Verdict(False, f"after epoch {epoch} (metric {value}): {text}", details={"epoch": epoch})
+            return Verdict(False, f"after epoch {epoch} (metric {value}; metrics so far {metrics[:epoch + 1]}, "
+                                  f"{case.args.get('kwargs')}): {text}", details={"epoch": epoch})
     if "final" in expected and not _same(got.get("final"), expected["final"]):
         return Verdict(False, f"after resuming, the state differs: expected {expected['final']}, got {got.get('final')}")
     return Verdict(True, f"{len(ed)} epochs decided as expected")

@@ -33,11 +33,14 @@ FORBIDDEN_MODULES = {
     "traceback", "tracemalloc", "weakref", "ptrace",
     "autograder", "solutions", "probes", "codec", "harness",
 }
-FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "globals", "vars", "breakpoint", "getattr",
-                   "setattr", "delattr", "input"}
+FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "globals", "breakpoint", "input"}
+# allowed with a literal attribute name (getattr(self, "mask", None)), refused with a computed one
+ATTRIBUTE_CALLS = {"getattr", "setattr", "delattr", "hasattr"}
+# harmless on the object itself (self.__class__.__name__, self.__dict__.update(...)), refused elsewhere
+SELF_ONLY_ATTRS = {"__dict__", "__class__"}
 FORBIDDEN_ATTRS = {
     "_getframe", "f_back", "f_globals", "f_locals", "__globals__", "__code__", "__builtins__", "__subclasses__",
-    "__dict__", "__class__", "__bases__", "__mro__", "modules", "system", "popen", "fork", "forkpty", "kill",
+    "__bases__", "__mro__", "modules", "system", "popen", "fork", "forkpty", "kill",
     "killpg", "spawnl", "spawnv", "execv", "execve", "execl", "execvp", "_exit", "settrace", "setprofile",
     "__closure__", "cell_contents", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "_current_frames",
     "get_objects", "get_referrers", "dup2", "fdopen",
@@ -91,8 +94,22 @@ def scan_source(source: str, filename: str, exercise: str | None) -> list[Violat
                 aliases.add(a.asname or a.name)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
             bad(node, f"{node.func.id}(...) is not allowed in an exercise")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ATTRIBUTE_CALLS:
+            name = node.args[1] if len(node.args) > 1 else None
+            literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
+            if not literal:
+                bad(node, f"{node.func.id}(...) with a computed attribute name is not allowed in an exercise; "
+                          "write the attribute out (obj.name)")
+            elif name.value in FORBIDDEN_ATTRS or name.value in delegated or name.value.startswith("__"):
+                bad(node, f"{node.func.id}(..., {name.value!r}) is not allowed in an exercise")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars":
+            if not (len(node.args) == 1 and isinstance(node.args[0], ast.Name) and node.args[0].id == "self"):
+                bad(node, "vars(...) is not allowed in an exercise except as vars(self)")
         elif isinstance(node, ast.Attribute):
-            if node.attr in FORBIDDEN_ATTRS:
+            if node.attr in SELF_ONLY_ATTRS:
+                if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+                    bad(node, f".{node.attr} is allowed only on self in an exercise")
+            elif node.attr in FORBIDDEN_ATTRS:
                 bad(node, f".{node.attr} is not allowed in an exercise")
             elif node.attr in delegated and _root(node) in aliases and _root(node) not in ("self",):
                 bad(node, f".{node.attr}: this exercise asks you to implement it, not to call the library's version")

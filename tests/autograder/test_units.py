@@ -67,6 +67,27 @@ def test_policy_flags(source, exercise, needle):
     assert found and any(needle in str(v) for v in found), found
 
 
+@pytest.mark.parametrize("source", [
+    "class D:\n    def f(self):\n        return getattr(self, 'mask', None), hasattr(self, '_keep')",
+    "class D:\n    def __repr__(self):\n        return self.__class__.__name__ + str(vars(self))",
+    "class D:\n    def load(self, state):\n        self.__dict__.update(state)\n        setattr(self, 'counter', 0)",
+])
+def test_policy_accepts_ordinary_code(source):
+    assert policy.scan_source(source, "x.py", "early_stopping") == []
+
+
+@pytest.mark.parametrize("source, needle", [
+    ("import torch\nname = 'Ad' + 'am'\nopt = getattr(torch.optim, name)", "computed attribute name"),
+    ("import torch\nopt = getattr(torch.optim, 'Adam')", "getattr(..., 'Adam')"),
+    ("import sys\nf = getattr(sys, '_getframe')", "'_getframe'"),
+    ("x = (1).__class__.__bases__", ".__class__ is allowed only on self"),
+    ("import numpy as np\nd = vars(np)", "vars(self)"),
+])
+def test_policy_refuses_dynamic_attribute_access(source, needle):
+    found = policy.scan_source(source, "x.py", "adam")
+    assert found and any(needle in str(v) for v in found), found
+
+
 def test_policy_helper_file_counts_for_every_exercise(tmp_path):
     (tmp_path / "exercises").mkdir()
     (tmp_path / "exercises" / "helpers.py").write_text("import torch\nX = torch.optim.Adam\n")
