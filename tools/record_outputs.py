@@ -1,4 +1,7 @@
-"""Record the expected outputs of the notebook cells marked ``# NBVAL_CHECK_OUTPUT``.
+"""Record the expected outputs of the notebook cells that nbval checks.
+
+A checked cell carries the tag ``nbval-check-output`` (nbval's tag form of ``# NBVAL_CHECK_OUTPUT``,
+which keeps the marker out of the published book; the comment form is accepted too).
 
 Notebooks are stored without outputs. The outputs that ``pytest`` (nbval) checks are kept
 beside the tests, in ``tests/notebook_outputs/<notebook>.json``, keyed by cell id, and merged
@@ -23,8 +26,14 @@ OUT = ROOT / "tests" / "notebook_outputs"
 MARKER = "NBVAL_CHECK_OUTPUT"
 
 
+TAG = "nbval-check-output"
+
+
 def checked(cell) -> bool:
-    return cell.cell_type == "code" and any(
+    """Whether nbval compares this cell's output (the tag, or the comment marker)."""
+    if cell.cell_type != "code":
+        return False
+    return TAG in cell.get("metadata", {}).get("tags", []) or any(
         line.strip().lstrip("#").strip() == MARKER for line in cell.source.splitlines()
     )
 
