@@ -11,7 +11,7 @@ fields in JSON: ``{"cases": [{"id": ..., "exercise": ..., "title": ..., "probe":
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 

@@ -14,7 +14,6 @@ Exit codes
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import traceback
 from pathlib import Path

@@ -95,17 +95,16 @@ def mutant_observation(mistake: mistakes.Mistake, case: Case) -> Any | None:
 
 
 def resolve_device(device: str) -> str:
-    if device == "auto":
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda"):
+    if device not in ("cpu", "cuda", "auto"):
         raise ValueError(f"--device must be cpu, cuda or auto, not {device!r}")
-    if device == "cuda":
-        import torch
+    if device == "cpu":
+        return device
+    import torch
 
-        if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda was asked for, but torch.cuda.is_available() is False on this machine")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for, but torch.cuda.is_available() is False on this machine")
     return device
 
 
@@ -277,7 +276,7 @@ def _process_failure(run: _Run, exercise: str, timeout: float) -> str:
     return f"your code ended the process before this case produced a result (os._exit?){tail}"
 
 
-def _name_mistake(case: Case, got: dict, expected: dict, ctx: judges.Context, device: str) -> str | None:
+def _name_mistake(case: Case, got: dict, expected: dict, ctx: judges.Context) -> str | None:
     for m in mistakes.for_exercise(case.exercise):
         if not m.match:
             continue
@@ -332,7 +331,7 @@ def _judge_case(c: Case, run: _Run, expected: Any, opts: Options, device: str) -
         status, msg, mistake = verdict.passed, verdict.message, verdict.mistake
         if not status and mistake is None and opts.name_mistakes:
             try:
-                mistake = _name_mistake(c, record.get("value"), expected, ctx, device)
+                mistake = _name_mistake(c, record.get("value"), expected, ctx)
             except Exception:  # noqa: BLE001
                 mistake = None
     if mistake:
@@ -347,7 +346,7 @@ def _judge_case(c: Case, run: _Run, expected: Any, opts: Options, device: str) -
 
 
 def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Path, opts: Options,
-                    device: str) -> list[TestResult]:
+                    device: str, notes: list[str] | None = None) -> list[TestResult]:
     """Grade several exercises: references first, then the students' processes side by side, then judges."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -368,6 +367,10 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
         runs = {e: f.result() for e, f in runs.items()}
     for exercise, cases in todo.items():
         results[exercise] = [_judge_case(c, runs[exercise], expected[c.id], opts, device) for c in cases]
+    if notes is not None:  # what the copy skipped and results that could not be read reach the report
+        for exercise, run in runs.items():
+            extra = run.notes + ([f"{exercise}: {run.malformed}"] if run.malformed else [])
+            notes.extend(n for n in extra if n not in notes)
     return [t for e in cases_by_exercise for t in results[e]]
 
 
@@ -391,6 +394,6 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
         report.execution_time = time.perf_counter() - start
         return report
     by_exercise = {e: select(cases, [e]) for e in opts.exercises}
-    report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device))
+    report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device, report.notes))
     report.execution_time = time.perf_counter() - start
     return report
