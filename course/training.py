@@ -67,6 +67,29 @@ def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
     return (logits.argmax(dim=1) == targets).float().mean().item()
 
 
+class _Meter:
+    """Sample-weighted mean loss over batches, plus accuracy when the batches are classification."""
+
+    def __init__(self) -> None:
+        self.total, self.loss_sum, self.correct = 0, 0.0, 0.0
+        self.classify: bool | None = None
+
+    def add(self, loss: float, out: torch.Tensor, y: torch.Tensor) -> None:
+        n = len(y)
+        self.total += n
+        self.loss_sum += loss * n
+        if self.classify is None:
+            self.classify = out.ndim == 2 and y.ndim == 1 and not y.is_floating_point()
+        if self.classify:
+            self.correct += (out.argmax(1) == y).sum().item()
+
+    def result(self) -> dict[str, float]:
+        result = {"loss": self.loss_sum / self.total}
+        if self.classify:
+            result["acc"] = self.correct / self.total
+        return result
+
+
 def _batches(loader: Iterable, progress: bool, desc: str):
     if not progress:
         return loader
@@ -95,8 +118,7 @@ def train_one_epoch(
     """
     device = torch.device(device)
     model.train()
-    total, loss_sum, correct = 0, 0.0, 0.0
-    classify = None
+    meter = _Meter()
     for x, y in _batches(loader, progress, "train"):
         x, y = x.to(device), y.to(device)
         loss_fn = lambda out: criterion(out, y)  # noqa: E731
@@ -117,17 +139,8 @@ def train_one_epoch(
             optimizer.step()
         if scheduler is not None:
             scheduler.step()
-        n = len(y)
-        total += n
-        loss_sum += loss.item() * n
-        if classify is None:
-            classify = out.ndim == 2 and y.ndim == 1 and not y.is_floating_point()
-        if classify:
-            correct += (out.argmax(1) == y).sum().item()
-    result = {"loss": loss_sum / total}
-    if classify:
-        result["acc"] = correct / total
-    return result
+        meter.add(loss.item(), out, y)
+    return meter.result()
 
 
 def _amp_dtype(device: torch.device) -> torch.dtype:
@@ -144,22 +157,12 @@ def evaluate(
     """Mean loss (and accuracy for classification) in eval mode without building a graph."""
     device = torch.device(device)
     model.eval()
-    total, loss_sum, correct = 0, 0.0, 0.0
-    classify = None
+    meter = _Meter()
     for x, y in loader:
         x, y = x.to(device), y.to(device)
         out = model(x)
-        n = len(y)
-        total += n
-        loss_sum += criterion(out, y).item() * n
-        if classify is None:
-            classify = out.ndim == 2 and y.ndim == 1 and not y.is_floating_point()
-        if classify:
-            correct += (out.argmax(1) == y).sum().item()
-    result = {"loss": loss_sum / total}
-    if classify:
-        result["acc"] = correct / total
-    return result
+        meter.add(criterion(out, y).item(), out, y)
+    return meter.result()
 
 
 def fit(
