@@ -8,7 +8,13 @@ Exit codes
     1  check: at least one test failed.
     2  bad usage: an unknown exercise, a missing --hidden file, --device cuda without a GPU...
        (``grade`` still writes a valid results file with score 0 and the reason).
-    3  the grader itself failed (a bug to report); ``grade`` still writes a valid results file.
+    3  the grader itself failed (a bug to report).
+    4  the grader could not run in this environment: the Python running it cannot import torch or
+       NumPy (use .venv/bin/python, or run bash scripts/setup.sh first), --isolation bwrap without
+       a working bubblewrap, or the student's process could not start the grader's side of it.
+    With 3 and 4 nothing was graded and ``grade`` writes no results file (it removes any old one
+    at --out), so that Gradescope reports a failed run instead of a score; the reason goes to
+    stderr and to the --markdown summary.
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import config, mistakes
+from . import config, environment, mistakes
 from .cases import PUBLIC
+from .environment import GraderEnvironmentError
 from .results import Report, write_atomic, write_gradescope
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_ENVIRONMENT = 0, 1, 2, 3, 4
 
 
 def _repo_root() -> Path:
@@ -114,21 +121,53 @@ def _check_exercises(names) -> list[str]:
     return names
 
 
-def cmd_check(args) -> int:
-    from . import grader
+def _validate(args, command: str) -> list[str]:
+    """Everything that can be checked before grading; raises GraderEnvironmentError or ValueError/RuntimeError."""
+    from .cases import load_hidden
 
-    try:
-        exercises = _check_exercises(args.exercise)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    exercises = _check_exercises(args.exercise)
+    for h in getattr(args, "hidden", []):
+        if not h.is_file():
+            raise ValueError(f"--hidden {h}: no such file")
+        try:  # a malformed file is bad usage, found before any grading
+            load_hidden(h)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"--hidden {h}: not a file of hidden cases ({type(exc).__name__}: {exc})") from None
+    environment.check_python(command)  # first: what follows imports torch
+    from . import grader, sandbox
+
+    grader.resolve_device(args.device)
+    sandbox.resolve_isolation(args.isolation)
+    return exercises
+
+
+def _bug(exc: BaseException) -> str:
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return ("the autograder itself failed (a bug in the grader, not in your code); nothing was graded. "
+            "Please report it with this traceback:\n" + tb[-3000:])
+
+
+def cmd_check(args) -> int:
     root = args.dir or _repo_root()
-    print(f"checking {', '.join(exercises)} in {root / 'exercises'} ...", flush=True)
     try:
-        report = grader.grade(root, _options(args, exercises))
+        exercises = _validate(args, "check")
+    except GraderEnvironmentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except (RuntimeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from . import grader
+
+    print(f"checking {', '.join(exercises)} in {root / 'exercises'} ...", flush=True)
+    try:
+        report = grader.grade(root, _options(args, exercises))
+    except GraderEnvironmentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except Exception as exc:  # noqa: BLE001 - a bug of the grader is never a score
+        print(f"error: {_bug(exc)}", file=sys.stderr)
+        return EXIT_INTERNAL
     print(report.to_text(color=args.color or sys.stdout.isatty()))
     return EXIT_OK if all(t.passed for t in report.tests) else EXIT_FAILED
 
@@ -141,28 +180,40 @@ def _write_outputs(report: Report, args) -> None:
         write_atomic(args.markdown, report.to_markdown())
 
 
-def cmd_grade(args) -> int:
-    from . import grader
+def _no_score(args, message: str, code: int) -> int:
+    """The grader could not grade: say why, and leave no results file that could pass for a score."""
+    for stale in (args.out, args.junit):
+        if stale is not None and Path(stale).is_file():
+            Path(stale).unlink()  # an old or forged file must not stand in for this run
+    if args.markdown:
+        write_atomic(args.markdown, "## Autograder: not graded\n\n```\n" + message + "\n```\n")
+    print(f"error: {message}", file=sys.stderr)
+    print(f"not graded (exit status {code}): no results file was written to {args.out}")
+    return code
 
-    code = EXIT_OK
+
+def cmd_grade(args) -> int:
     try:
-        exercises = _check_exercises(args.exercise)
-        for h in args.hidden:
-            if not h.is_file():
-                raise ValueError(f"--hidden {h}: no such file")
-        report = grader.grade(args.submission, _options(args, exercises))
+        exercises = _validate(args, "grade")
+    except GraderEnvironmentError as exc:
+        return _no_score(args, str(exc), EXIT_ENVIRONMENT)
     except (RuntimeError, ValueError) as exc:
         report = Report(notes=[f"grading could not start: {exc}"])
         print(f"error: {exc}", file=sys.stderr)
-        code = EXIT_USAGE
-    except Exception:  # noqa: BLE001 - the results file must exist whatever happens
-        tb = traceback.format_exc()
-        report = Report(notes=["the autograder failed (not your fault); your instructor has been told:\n" + tb[-2000:]])
-        print(tb, file=sys.stderr)
-        code = EXIT_INTERNAL
+        _write_outputs(report, args)
+        print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
+        return EXIT_USAGE
+    from . import grader
+
+    try:
+        report = grader.grade(args.submission, _options(args, exercises))
+    except GraderEnvironmentError as exc:
+        return _no_score(args, str(exc), EXIT_ENVIRONMENT)
+    except Exception as exc:  # noqa: BLE001 - a bug of the grader is never a score
+        return _no_score(args, _bug(exc), EXIT_INTERNAL)
     _write_outputs(report, args)
     print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
-    return code
+    return EXIT_OK
 
 
 def batch_defaults() -> dict:
@@ -186,6 +237,11 @@ def cmd_batch(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:  # every student's grading would fail the same way: say it once, before starting
+        environment.check_python("batch")
+    except GraderEnvironmentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     passed = ["--device", args.device, "--isolation", args.isolation, "--memory-mb", str(args.memory_mb),
               "--threads", str(args.threads)]
     if args.timeout is not None:

@@ -6,10 +6,18 @@ observation in this process, (3) run all of the exercise's cases in one sandboxe
 fails, name the catalogued mistake whose observation the student's matches. Nothing the
 student's process does can change a verdict except the observations it reports, and those are
 checked against values it never sees.
+
+The report says each cause once: a refusal of the static check, a failed import or a crashed
+process is told in full on the first case it took, the other cases point there; what the
+student's code printed comes once per exercise, on its first failed case. A problem of the
+grader's environment (no torch, a helper that cannot start) raises
+:class:`~autograder.environment.GraderEnvironmentError` instead of becoming a score. Every
+temporary file of a run, the student's and the probes', lies in one scratch folder removed after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
 import json
@@ -25,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import codec, config, judges, mistakes, policy, probes, reference_data, sandbox
+from . import codec, config, environment, judges, mistakes, policy, probes, reference_data, sandbox
 from .cases import PUBLIC, Case, load_hidden, select
 from .results import Report, TestResult
 
@@ -33,6 +41,8 @@ HARNESS_FILES = ("harness.py", "probes.py", "codec.py")
 MAX_FILE_BYTES = 1_000_000
 MAX_TOTAL_BYTES = 5_000_000
 MAX_RESULT_BYTES = 200_000_000
+# what the student's code printed, shown once per exercise on its first failed case
+PRINTED_LINES, PRINTED_CHARS = 40, 4096
 
 
 @dataclass
@@ -158,7 +168,8 @@ def copy_exercises(src: Path, dst: Path) -> list[str]:
         target = dst / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "rb") as f:  # read the bytes; never follow or preserve anything else
-            target.write_bytes(f.read())
+            # a main block is not graded: blanked, it cannot run even if the file renames itself __main__
+            target.write_bytes(policy.strip_main_guard(f.read()))
     if not (dst / "__init__.py").exists():
         (dst / "__init__.py").write_text("")
     return notes
@@ -179,14 +190,17 @@ def _hidden_paths() -> list[Path]:
 @dataclass
 class _Run:
     observations: dict[str, dict] = field(default_factory=dict)
-    import_error: str | None = None
+    import_error: str | None = None  # the exception's type
+    import_message: str = ""  # the traceback, in the student's files
+    harness_error: str | None = None  # the grader's side of the process failed: not the student's doing
     result: sandbox.RunResult | None = None
     malformed: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
-def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Options, device: str) -> _Run:
-    base = Path(tempfile.mkdtemp(prefix=f"grade-{exercise}-"))
+def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Options, device: str,
+                 scratch: Path | None = None) -> _Run:
+    base = Path(tempfile.mkdtemp(prefix=f"grade-{exercise}-", dir=scratch))
     try:
         work, out = base / "ro", base / "rw"
         notes = copy_exercises(exercises_dir, work / "submission" / "exercises")
@@ -196,6 +210,8 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         for name in HARNESS_FILES:
             shutil.copy(here / name, harness / name)
         out.mkdir()
+        tmp = out / "tmp"  # the student's TMPDIR in every isolation mode: removed with base
+        tmp.mkdir()
         token = secrets.token_hex(16)
         read_fd, write_fd = os.pipe()
         received = bytearray()
@@ -216,6 +232,7 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
             "submission": str(work / "submission"),
             "site_dirs": [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)],
             "threads": opts.threads,
+            "tmpdir": str(tmp),
             "channel_fd": write_fd,
             "cases": [{"id": c.id, "probe": c.probe, "args": c.args} for c in cases],
         }
@@ -225,10 +242,11 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
                                 output_kb=config.OUTPUT_KB, isolation=opts.isolation)
         try:
             result = sandbox.run(
-                [sys.executable, "-I", "-S", str(harness / "harness.py"), str(work / "request.json")],
+                # abspath: "book/../.venv/bin/python" does not resolve inside bwrap, where book/ is hidden
+                [os.path.abspath(sys.executable), "-I", "-S", str(harness / "harness.py"), str(work / "request.json")],
                 workdir=work, writable=out, limits=limits, hide=_hidden_paths(), keep=[Path(sys.prefix)],
                 cuda=device == "cuda", threads=opts.threads, pass_fds=(write_fd,),
-                stdin_data=(token + "\n").encode(),
+                stdin_data=(token + "\n").encode(), tmpdir=tmp,
             )
         finally:
             os.close(write_fd)
@@ -247,33 +265,64 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
             if not hmac.compare_digest(str(record.get("token", "")), token):
                 continue  # not written by the harness
             if record["id"] == "__import__" and not record.get("ok"):
-                run.import_error = f"{record.get('error')}: {record.get('message')}"
+                run.import_error = str(record.get("error"))
+                run.import_message = str(record.get("message", "")).rstrip()
             run.observations.setdefault(record["id"], record)  # the first word on a case stands
+        ready = run.observations.get("__harness__")
+        if ready is None:
+            run.harness_error = (f"the grader's process for '{exercise}' ended before it was ready, before any "
+                                 f"student code ran ({_describe_end(result, limits.timeout)})"
+                                 + _printed(result, "what that process printed"))
+        elif not ready.get("ok"):
+            run.harness_error = (f"the grader's process for '{exercise}' could not import what it needs "
+                                 f"({ready.get('error')}: {ready.get('message')}) with {ready.get('python')}")
         return run
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _process_failure(run: _Run, exercise: str, timeout: float) -> str:
+def _describe_end(r: sandbox.RunResult, timeout: float) -> str:
+    if r.timed_out:
+        return f"it reached the {timeout:g} s time limit"
+    if r.signal is not None:
+        return f"it was killed by {r.killed_by}"
+    return f"it exited with code {r.returncode}"
+
+
+def _printed(r: sandbox.RunResult | None, label: str = "what your code printed") -> str:
+    """The end of a process's stdout/stderr (bounded), labelled; empty when it printed nothing."""
+    text = r.output.rstrip() if r is not None else ""
+    if not text.strip():
+        return ""
+    lines = text.splitlines()
+    tail = lines[-PRINTED_LINES:]
+    while len(tail) > 1 and sum(len(line) + 1 for line in tail) > PRINTED_CHARS:
+        tail = tail[1:]
+    shown = "\n".join(tail)[-PRINTED_CHARS:]
+    which = f" (the last {len(tail)} of {len(lines)} lines)" if len(tail) < len(lines) else ""
+    return f"\n\n{label}{which}:\n" + "\n".join("  | " + line for line in shown.splitlines())
+
+
+def _process_failure(run: _Run, exercise: str, timeout: float) -> tuple[str, str]:
+    """The full message of a process that ended before a case had its result, and a short form."""
     r = run.result
-    tail = ""
-    if r and r.output.strip():
-        tail = "\nlast output of your code:\n" + "\n".join(r.output.strip().splitlines()[-8:])[-1500:]
     if r is None:
-        return "your code did not run"
+        return "your code did not run", "your code did not run"
     if r.timed_out:
         return (f"your code did not finish within the {timeout:g} s time limit for '{exercise}' "
-                f"(an infinite loop, or far too much work?); this and later cases got no result{tail}")
+                f"(an infinite loop, or far too much work?); this and later cases got no result",
+                f"the {timeout:g} s time limit was reached")
     if r.signal is not None:
         name = r.killed_by
         why = {"SIGKILL": "it was killed (most often: it used more memory than the limit)",
                "SIGXCPU": "it used more CPU time than the limit", "SIGXFSZ": "it wrote a file larger than the limit",
                "SIGSEGV": "it crashed (segmentation fault)", "SIGABRT": "it aborted"}.get(name, f"signal {name}")
-        return f"the process running your code ended before this case: {why}{tail}"
+        return f"the process running your code ended before this case: {why}", f"the process ended: {why}"
     if r.returncode not in (0, None):
         return (f"the process running your code exited with code {r.returncode} before this case "
-                f"(sys.exit or os._exit in your code?){tail}")
-    return f"your code ended the process before this case produced a result (os._exit?){tail}"
+                f"(sys.exit or os._exit in your code?)", f"the process exited with code {r.returncode}")
+    return ("your code ended the process before this case produced a result (os._exit?)",
+            "the process ended early")
 
 
 def _name_mistake(case: Case, got: dict, expected: dict, ctx: judges.Context) -> str | None:
@@ -293,25 +342,69 @@ def _name_mistake(case: Case, got: dict, expected: dict, ctx: judges.Context) ->
     return None
 
 
+def _syntax_message(v: policy.Violation) -> tuple[str, str]:
+    lines = [f"{v.file}, line {v.line}: {v.what}" if v.line else f"{v.file}: {v.what}"]
+    if v.text.strip():
+        text = v.text.expandtabs(4)
+        lines.append("    " + text)
+        if 0 < v.col <= len(text) + 1:
+            lines.append("    " + " " * (v.col - 1) + "^")
+    lines.append("Python cannot read this file, so this exercise was not run (the other exercises were graded). "
+                 "Fix that line, or the one before it (an unclosed bracket or quote often shows up a line "
+                 "later), and check again.")
+    return "\n".join(lines), f"syntax error in {v.file}, line {v.line}"
+
+
 def _policy_failures(exercise: str, cases: list[Case], exercises_dir: Path) -> list[TestResult] | None:
     violations = policy.scan_package(exercises_dir, [exercise])[exercise]
     if not violations:
         return None
-    text = "\n".join(str(v) for v in violations[:5])
-    msg = ("this exercise was not run: its code uses something an exercise may not use\n" + text +
-           "\nImplement the exercise with ordinary NumPy / PyTorch code and submit again.")
-    return [TestResult(c.id, exercise, c.title, 0.0, c.points, "failed", msg, c.visibility) for c in cases]
+    syntax = [v for v in violations if v.kind == "syntax"]
+    if syntax:
+        msg, short = _syntax_message(syntax[0])
+    else:
+        text = "\n".join(str(v) for v in violations[:5])
+        msg = ("this exercise was not run: its code uses something an exercise may not use\n" + text +
+               "\nImplement the exercise with ordinary NumPy / PyTorch code and submit again.")
+        short = f"the static check refused {violations[0]}"
+    failed = [TestResult(c.id, exercise, c.title, 0.0, c.points, "failed", msg, c.visibility) for c in cases]
+    _say_once(failed, [("policy", short)] * len(failed))
+    return failed
 
 
-def _judge_case(c: Case, run: _Run, expected: Any, opts: Options, device: str) -> TestResult:
+def _carrier(tests: list[TestResult]) -> TestResult:
+    """The case that tells a story in full: the first visible one (students see it now), else the first."""
+    return next((t for t in tests if t.visibility == "visible"), tests[0])
+
+
+def _say_once(tests: list[TestResult], causes: list[tuple[str, str] | None]) -> None:
+    """One full message per cause; the other cases it took get a one-line pointer to it."""
+    by_cause: dict[str, list[tuple[TestResult, str]]] = {}
+    for t, cause in zip(tests, causes):
+        if cause is not None and not t.passed:
+            by_cause.setdefault(cause[0], []).append((t, cause[1]))
+    for group in by_cause.values():
+        carrier = _carrier([t for t, _ in group])
+        for t, short in group:
+            if t is not carrier:
+                t.output = f"not run: see {carrier.id} ({short})"
+
+
+def _judge_case(c: Case, run: _Run, expected: Any, opts: Options,
+                device: str) -> tuple[TestResult, tuple[str, str] | None]:
+    """The verdict on one case, and the cause it shares with other cases (None: its own)."""
     ctx = judges.Context(device=device)
     timeout = opts.timeout or config.TIMEOUT[c.exercise]
     record = run.observations.get(c.id)
-    mistake = None
+    mistake, cause = None, None
     if run.import_error:
-        status, msg = False, f"importing exercises/{c.exercise}.py failed:\n{run.import_error}"
+        status = False
+        msg = f"importing exercises/{c.exercise}.py failed with {run.import_error}:\n{run.import_message}"
+        cause = ("import", f"importing exercises/{c.exercise}.py failed with {run.import_error}")
     elif record is None:
-        status, msg = False, _process_failure(run, c.exercise, timeout)
+        status = False
+        msg, short = _process_failure(run, c.exercise, timeout)
+        cause = ("process", short)
     elif not record.get("ok"):
         error, message = record.get("error"), str(record.get("message", ""))
         status = False
@@ -342,12 +435,29 @@ def _judge_case(c: Case, run: _Run, expected: Any, opts: Options, device: str) -
     seconds = record.get("seconds", 0.0) if isinstance(record, dict) else 0.0
     seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
     return TestResult(c.id, c.exercise, c.title, c.points if status else 0.0, c.points,
-                      "passed" if status else "failed", msg, c.visibility, mistake, seconds)
+                      "passed" if status else "failed", msg, c.visibility, mistake, seconds), cause
+
+
+def _judge_exercise(cases: list[Case], run: _Run, expected: dict[str, Any], opts: Options,
+                    device: str) -> list[TestResult]:
+    judged = [_judge_case(c, run, expected[c.id], opts, device) for c in cases]
+    tests = [t for t, _ in judged]
+    failed = [t for t in tests if not t.passed]
+    _say_once(tests, [cause for _, cause in judged])
+    printed = _printed(run.result)
+    if failed and printed:  # once per exercise, where the student reads first
+        carrier = _carrier(failed)
+        carrier.output = carrier.output.rstrip() + printed
+    return tests
 
 
 def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Path, opts: Options,
-                    device: str, notes: list[str] | None = None) -> list[TestResult]:
-    """Grade several exercises: references first, then the students' processes side by side, then judges."""
+                    device: str, notes: list[str] | None = None, scratch: Path | None = None) -> list[TestResult]:
+    """Grade several exercises: references first, then the students' processes side by side, then judges.
+
+    Raises :class:`~autograder.environment.GraderEnvironmentError` when a student's process could not
+    even start the grader's side of it (no torch there, say): that is no verdict on the student.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     results: dict[str, list[TestResult]] = {}
@@ -363,10 +473,20 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
     expected = {c.id: expected_observation(c) for cases in todo.values() for c in cases}
     jobs = max(1, min(len(todo), opts.jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device) for e, cases in todo.items()}
+        runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device, scratch)
+                for e, cases in todo.items()}
         runs = {e: f.result() for e, f in runs.items()}
+    broken = [e for e, run in runs.items() if run.harness_error]
+    if broken:
+        also = f"\n(the processes for {', '.join(broken[1:])} failed as well)" if broken[1:] else ""
+        raise environment.problem(
+            runs[broken[0]].harness_error + also,
+            advice="The grader's own process imports NumPy and torch, so the sandboxed process sees another "
+            "installation or has too little room: try --isolation process (bubblewrap may hide the "
+            "installation), a larger --memory-mb or --timeout"
+            + ("." if environment.in_course_venv() else ", or the course's environment.\n" + environment.how_to_run()))
     for exercise, cases in todo.items():
-        results[exercise] = [_judge_case(c, runs[exercise], expected[c.id], opts, device) for c in cases]
+        results[exercise] = _judge_exercise(cases, runs[exercise], expected, opts, device)
     if notes is not None:  # what the copy skipped and results that could not be read reach the report
         for exercise, run in runs.items():
             extra = run.notes + ([f"{exercise}: {run.malformed}"] if run.malformed else [])
@@ -375,8 +495,13 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
 
 
 def grade(submission: Path, opts: Options | None = None) -> Report:
-    """Grade one submission folder. Raises only for a grader misconfiguration, never for student code."""
+    """Grade one submission folder. Raises only for a grader misconfiguration, never for student code.
+
+    :class:`~autograder.environment.GraderEnvironmentError` means the grader cannot run here (no
+    torch, no sandbox when bubblewrap was demanded...); ``ValueError``/``RuntimeError``, bad options.
+    """
     opts = opts or Options()
+    environment.check_python()  # before anything imports torch, and before any student code runs
     sandbox.become_subreaper()
     start = time.perf_counter()
     device = resolve_device(opts.device)
@@ -394,6 +519,24 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
         report.execution_time = time.perf_counter() - start
         return report
     by_exercise = {e: select(cases, [e]) for e in opts.exercises}
-    report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device, report.notes))
+    with _scratch() as scratch:
+        report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device, report.notes, scratch))
     report.execution_time = time.perf_counter() - start
     return report
+
+
+@contextlib.contextmanager
+def _scratch():
+    """One folder for every temporary file of this run, removed afterwards.
+
+    The students' processes get folders inside it (their TMPDIR too); the probes that run here, on
+    the reference and on the catalogued mistakes, make their temporary files in it as well.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="autograder-"))
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = previous
+        shutil.rmtree(folder, ignore_errors=True)

@@ -2,10 +2,13 @@
 
 Run by the sandbox as ``python -I -S harness.py REQUEST.json``, with a one-line secret token on
 standard input and the write end of a pipe (``channel_fd`` in the request) for the results. It
-imports nothing of the grader but ``probes`` and ``codec`` (copied beside it) and writes one
-JSON line per case, tagged with the token, as soon as the case finishes, so that a crash or a
-hang loses only the cases not yet run. The token is read before any student code runs and lives
-only in this function's locals, so lines the student's code writes into the pipe are discarded.
+imports nothing of the grader but ``probes`` and ``codec`` (copied beside it), then NumPy and
+torch, and says so (``__harness__``) before the student's module is imported: a process that ends
+without that marker failed for the grader's environment, not for the student's code. It then
+writes one JSON line per case, tagged with the token, as soon as the case finishes, so that a
+crash or a hang loses only the cases not yet run. The token is read before any student code
+runs and lives only in this function's locals, so lines the student's code writes into the pipe
+are discarded.
 Whatever this process writes is only an observation: the grader decides, in its own process.
 """
 
@@ -37,21 +40,31 @@ def main() -> int:
     sys.path[:0] = [submission, os.path.dirname(os.path.abspath(__file__))]
     sys.path.extend(request.get("site_dirs", []))
     sys.dont_write_bytecode = True
+    if request.get("tmpdir"):  # the grader's scratch folder, removed after the run (TMPDIR says the same)
+        import tempfile
 
-    import codec
-    import probes
+        tempfile.tempdir = request["tmpdir"]
 
     out = os.fdopen(request["channel_fd"], "w", encoding="utf-8")
+    try:  # the grader's own needs, before any student code: a failure here is the environment's
+        import codec
+        import numpy  # noqa: F401
+        import probes
+        import torch
+
+        if request.get("threads"):
+            torch.set_num_threads(int(request["threads"]))
+    except BaseException as exc:  # noqa: BLE001 - report it to the grader as plain JSON (codec may be what failed)
+        out.write(json.dumps({"id": "__harness__", "ok": False, "error": type(exc).__name__,
+                              "message": str(exc)[:1000], "python": sys.executable, "token": token}) + "\n")
+        out.flush()
+        return 3
 
     def emit(record: dict) -> None:
         out.write(codec.dumps({**record, "token": token}) + "\n")
         out.flush()
 
-    if request.get("threads"):
-        import torch
-
-        torch.set_num_threads(int(request["threads"]))
-
+    emit({"id": "__harness__", "ok": True})  # from here on, whatever goes wrong is the student's code
     exercise = request["exercise"]
     start = time.perf_counter()
     try:

@@ -3,10 +3,14 @@
 The exercises ask for an implementation, so a submission may not delegate to the library it is
 compared with (``torch.optim.Adam``, ``F.dropout``...), and it has no business with the machinery
 that could tamper with the grading process: dynamic code (``eval``, ``exec``, ``__import__``,
-``importlib``), introspection of frames and globals, process control, or assignments into
-``numpy``/``torch``/``sys``/``os`` (monkeypatching). The sandbox already keeps such code from
-reaching the grader; this check makes the attempt itself cost the exercise, with a message that
-names the line. It is deliberately narrow: ordinary NumPy and PyTorch code never trips it.
+``importlib``), introspection of frames and globals, process control, the table of loaded modules
+(``sys.modules``), or assignments into ``numpy``/``torch``/``sys``/``os`` (monkeypatching). The
+sandbox already keeps such code from reaching the grader; this check makes the attempt itself
+cost the exercise, with a message that names the line. It is deliberately narrow: ordinary NumPy
+and PyTorch code never trips it, computed attribute names on ``self`` inside a method are fine,
+sibling files of the exercises package may import each other (``from .helpers import f``), and
+a top-level ``if __name__ == "__main__":`` block is neither checked nor run (the grader imports
+the module as ``exercises.<name>``, and its copy of the file has the block blanked out).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ class Violation:
     file: str
     line: int
     what: str
+    kind: str = "forbidden"  # "forbidden" or "syntax"
+    text: str = ""  # the offending source line (syntax errors)
+    col: int = 0  # 1-based column of a syntax error, 0 when unknown
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.what}"
@@ -34,17 +41,23 @@ FORBIDDEN_MODULES = {
     "autograder", "solutions", "probes", "codec", "harness",
 }
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "globals", "breakpoint", "input"}
-# allowed with a literal attribute name (getattr(self, "mask", None)), refused with a computed one
+# allowed with a literal attribute name (getattr(x, "mask", None)) or on self in a method,
+# refused with a computed name elsewhere (getattr(torch.optim, name) could be anything)
 ATTRIBUTE_CALLS = {"getattr", "setattr", "delattr", "hasattr"}
 # harmless on the object itself (self.__class__.__name__, self.__dict__.update(...)), refused elsewhere
 SELF_ONLY_ATTRS = {"__dict__", "__class__"}
 FORBIDDEN_ATTRS = {
     "_getframe", "f_back", "f_globals", "f_locals", "__globals__", "__code__", "__builtins__", "__subclasses__",
-    "__bases__", "__mro__", "modules", "system", "popen", "fork", "forkpty", "kill",
+    "__bases__", "__mro__", "system", "popen", "fork", "forkpty", "kill",
     "killpg", "spawnl", "spawnv", "execv", "execve", "execl", "execvp", "_exit", "settrace", "setprofile",
     "__closure__", "cell_contents", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "_current_frames",
     "get_objects", "get_referrers", "dup2", "fdopen",
+    "__import__", "__loader__", "__spec__",
 }
+# names that lead to the import machinery when used bare
+FORBIDDEN_NAMES = {"__builtins__", "__loader__", "__spec__"}
+# attributes refused only on the sys module: sys.modules hands out every loaded module (model.modules() is fine)
+SYS_ATTRS = {"modules"}
 # the library versions of what each exercise asks the student to write
 DELEGATION = {
     "adam": {"Adam", "AdamW", "adam", "adamw", "_single_tensor_adam", "_multi_tensor_adam", "_fused_adam",
@@ -62,77 +75,255 @@ def _root(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+# ------------------------------------------------------------------- if __name__ == "__main__" ---
+def is_main_guard(node: ast.AST) -> bool:
+    """``if __name__ == "__main__":`` (either order) with no ``else``: its body never runs on import."""
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    test = node.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(mains) == 1
+
+
+def strip_main_guard(data: bytes) -> bytes:
+    """The source with every top-level main block blanked out, line numbers kept.
+
+    The grader imports the file as ``exercises.<name>``, so the block would not run anyway; blanking
+    it also defeats a file that sets ``__name__ = "__main__"`` to run what the check did not scan.
+    A file that does not parse is returned unchanged (the check reports the syntax error).
+    """
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return data
+    lines = data.splitlines(keepends=True)
+    for node in tree.body:
+        if is_main_guard(node):
+            for i in range(node.lineno - 1, node.end_lineno):
+                lines[i] = lines[i][len(lines[i].rstrip(b"\r\n")):]  # keep only the line ending
+    return b"".join(lines)
+
+
+# ------------------------------------------------------------------------------- self ---
+def _params(args: ast.arguments) -> list[ast.arg]:
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs,
+            *([args.vararg] if args.vararg else []), *([args.kwarg] if args.kwarg else [])]
+
+
+# decorators that leave a method's self alone (a staticmethod's "self" is whatever the caller passes)
+PLAIN_DECORATORS = {"property", "cached_property", "functools.cached_property", "abstractmethod",
+                    "abc.abstractmethod", "torch.no_grad", "torch.inference_mode", "torch.enable_grad"}
+
+
+def _plain_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Attribute) and target.attr in ("setter", "getter", "deleter"):
+        return True  # @x.setter
+    return ast.unparse(target) in PLAIN_DECORATORS
+
+
+def _is_method(fn: ast.AST) -> bool:
+    """A function whose first parameter is a ``self`` the caller cannot choose (no default, no odd decorator)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    positional = [*fn.args.posonlyargs, *fn.args.args]
+    return (bool(positional) and positional[0].arg == "self" and len(fn.args.defaults) < len(positional)
+            and all(_plain_decorator(d) for d in fn.decorator_list))
+
+
+def _instance_selfs(tree: ast.AST) -> set[int]:
+    """ids of the ``self`` names that are the instance: inside a method of a class, never rebound.
+
+    A module-level ``def f(self): getattr(self, name)`` could be called with a module, and a
+    ``self = torch.optim`` anywhere makes the name mean anything, so neither counts.
+    """
+    for node in ast.walk(tree):
+        rebinds = (
+            (isinstance(node, ast.Name) and node.id == "self" and not isinstance(node.ctx, ast.Load))
+            or (isinstance(node, ast.ExceptHandler) and node.name == "self")
+            or (isinstance(node, ast.alias) and (node.asname or node.name) == "self")
+            or (isinstance(node, (ast.Global, ast.Nonlocal)) and "self" in node.names)
+            or (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == "self")
+            or (isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name == "self")
+        )
+        if rebinds:
+            return set()
+    found: set[int] = set()
+    stack: list[tuple[ast.AST, bool, bool]] = [(tree, False, False)]  # (node, self trusted, in a class body)
+    while stack:  # iterative: a long expression makes a deep tree
+        node, trusted, in_class = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if in_class and _is_method(node):
+                trusted = True
+            elif any(a.arg == "self" for a in _params(node.args)):
+                trusted = False
+        if isinstance(node, ast.Name) and node.id == "self" and trusted:
+            found.add(id(node))
+        body = {id(b) for b in node.body} if isinstance(node, ast.ClassDef) else set()
+        stack.extend((child, trusted, id(child) in body) for child in ast.iter_child_nodes(node))
+    return found
+
+
+# ------------------------------------------------------------------------------- scan ---
+def _aliases(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Names bound to imported things (libraries, their parts), and the names bound to ``sys``."""
+    aliases, sys_names = set(LIBRARY_ROOTS), {"sys"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                aliases.add((a.asname or a.name).split(".")[0])
+                if a.name == "sys" and a.asname:
+                    sys_names.add(a.asname)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            for a in node.names:
+                aliases.add(a.asname or a.name)
+                if a.name == "sys":  # from os import sys
+                    sys_names.add(a.asname or a.name)
+    # opt = torch.optim; s = sys: a new name for a library is the library (followed as a graph: linear time)
+    library_edges: dict[str, list[str]] = {}
+    sys_edges: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            library_edges.setdefault(_root(node.value) or "", []).extend(names)
+            if isinstance(node.value, ast.Name):
+                sys_edges.setdefault(node.value.id, []).extend(names)
+    for group, edges in ((aliases, library_edges), (sys_names, sys_edges)):
+        todo = list(group)
+        while todo:
+            for name in edges.get(todo.pop(), []):
+                if name not in group:
+                    group.add(name)
+                    todo.append(name)
+    return aliases, sys_names
+
+
+def _syntax_violation(exc: SyntaxError, source: str, filename: str) -> Violation:
+    # the line from the source itself: exc.text may come from a file of the same name in the cwd
+    lines = source.splitlines()
+    line = exc.lineno or 0
+    text = lines[line - 1] if 0 < line <= len(lines) else (exc.text or "").rstrip("\r\n")
+    return Violation(filename, line, f"syntax error: {exc.msg}", "syntax", text, exc.offset or 0)
+
+
 def scan_source(source: str, filename: str, exercise: str | None) -> list[Violation]:
-    """Violations in one file; ``exercise`` adds that exercise's delegation rules."""
+    """Violations in one file; ``exercise`` adds that exercise's delegation rules ("*": every exercise's)."""
     try:
         tree = ast.parse(source, filename=filename)
     except SyntaxError as exc:
-        return [Violation(filename, exc.lineno or 0, f"syntax error: {exc.msg}")]
+        return [_syntax_violation(exc, source, filename)]
+    except ValueError as exc:  # e.g. a NUL byte in the source
+        return [Violation(filename, 0, f"syntax error: {exc}", "syntax")]
+    except (RecursionError, MemoryError):  # Python could not compile it either
+        return [Violation(filename, 0, "syntax error: the file is nested too deeply for Python to read", "syntax")]
+    # the main block is not run by the grader (see strip_main_guard), so it may use anything
+    tree.body = [node for node in tree.body if not is_main_guard(node)]
+    try:
+        return _scan_tree(tree, filename, exercise)
+    except RecursionError:  # ast.unparse of a pathologically deep expression, say
+        return [Violation(filename, 0, "this file is nested too deeply to be checked; write it more simply")]
+
+
+def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Violation]:
     out: list[Violation] = []
-    aliases = set(LIBRARY_ROOTS)
+    aliases, sys_names = _aliases(tree)
+    selfs = _instance_selfs(tree)
     delegated = set().union(*DELEGATION.values()) if exercise == "*" else DELEGATION.get(exercise or "", set())
 
     def bad(node: ast.AST, what: str) -> None:
         out.append(Violation(filename, getattr(node, "lineno", 0), what))
 
+    def is_self(node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and id(node) in selfs
+
+    def is_sys(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Name) and node.id in sys_names) or (
+            isinstance(node, ast.Attribute) and node.attr == "sys")  # os.sys
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
-                top = a.name.split(".")[0]
-                if top in FORBIDDEN_MODULES:
+                parts = a.name.split(".")
+                if parts[0] in FORBIDDEN_MODULES:
                     bad(node, f"import {a.name} is not allowed in an exercise")
-                if a.name.startswith("torch.optim") and exercise == "adam" and a.name != "torch.optim":
-                    bad(node, f"import {a.name}: implement Adam yourself instead of importing it")
-                aliases.add((a.asname or a.name).split(".")[0])
+                elif set(parts[1:]) & delegated:  # torch.optim.adam; torch.optim.optimizer is fine
+                    bad(node, f"import {a.name}: this exercise asks you to write it yourself, not to import it")
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
-            if node.level > 0 or mod.split(".")[0] in FORBIDDEN_MODULES:
-                bad(node, f"from {'.' * node.level}{mod} import ... is not allowed in an exercise")
-            for a in node.names:
-                if a.name in delegated or (a.name in FORBIDDEN_ATTRS):
-                    bad(node, f"from {mod} import {a.name}: write this yourself instead of importing it")
-                aliases.add(a.asname or a.name)
+            if node.level > 1:
+                bad(node, f"from {'.' * node.level}{mod} import ...: an exercise may import the files beside it "
+                          "(from . import helpers, from .helpers import f), nothing above the exercises folder")
+            elif node.level == 0:  # a relative import names a sibling file of the student's: nothing to check
+                parts = mod.split(".")
+                if parts[0] in FORBIDDEN_MODULES:
+                    bad(node, f"from {mod} import ... is not allowed in an exercise")
+                elif set(parts[1:]) & delegated:
+                    bad(node, f"from {mod} import ...: this exercise asks you to write it yourself, "
+                              "not to import it")
+                for a in node.names:
+                    if a.name in delegated or a.name in FORBIDDEN_ATTRS or (mod == "sys" and a.name in SYS_ATTRS):
+                        bad(node, f"from {mod} import {a.name}: write this yourself instead of importing it")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
             bad(node, f"{node.func.id}(...) is not allowed in an exercise")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ATTRIBUTE_CALLS:
+            obj = node.args[0] if node.args else None
             name = node.args[1] if len(node.args) > 1 else None
             literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
-            if not literal:
-                bad(node, f"{node.func.id}(...) with a computed attribute name is not allowed in an exercise; "
-                          "write the attribute out (obj.name)")
-            elif name.value in FORBIDDEN_ATTRS or name.value in delegated or name.value.startswith("__"):
+            on_self = obj is not None and is_self(obj)
+            if not literal and not on_self:
+                bad(node, f"{node.func.id}(...) with a computed attribute name is not allowed in an exercise "
+                          "except on self in a method; write the attribute out (obj.name)")
+            elif literal and (name.value in FORBIDDEN_ATTRS
+                              or (name.value in SELF_ONLY_ATTRS and not on_self)
+                              or (name.value in delegated and not on_self)
+                              or (name.value in SYS_ATTRS and obj is not None and is_sys(obj))):
                 bad(node, f"{node.func.id}(..., {name.value!r}) is not allowed in an exercise")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars":
-            if not (len(node.args) == 1 and isinstance(node.args[0], ast.Name) and node.args[0].id == "self"):
-                bad(node, "vars(...) is not allowed in an exercise except as vars(self)")
+            if not node.args:  # at module level, vars() is globals()
+                bad(node, "vars() without an argument is not allowed in an exercise; write vars(obj)")
+            elif _root(node.args[0]) in aliases and not is_self(node.args[0]):
+                bad(node, f"vars({ast.unparse(node.args[0])}) is not allowed in an exercise: it hands out a "
+                          "module's contents; use the names themselves")
         elif isinstance(node, ast.Attribute):
             if node.attr in SELF_ONLY_ATTRS:
-                if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+                if not is_self(node.value):
                     bad(node, f".{node.attr} is allowed only on self in an exercise")
             elif node.attr in FORBIDDEN_ATTRS:
                 bad(node, f".{node.attr} is not allowed in an exercise")
-            elif node.attr in delegated and _root(node) in aliases and _root(node) not in ("self",):
+            elif node.attr in SYS_ATTRS and is_sys(node.value):
+                bad(node, f"sys.{node.attr} is not allowed in an exercise")
+            elif node.attr in delegated and _root(node) in aliases:
                 bad(node, f".{node.attr}: this exercise asks you to implement it, not to call the library's version")
-        elif isinstance(node, ast.Name) and node.id in ("__builtins__", "__loader__", "__spec__"):
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
             bad(node, f"{node.id} is not allowed in an exercise")
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for t in targets:
                 for sub in ast.walk(t):
-                    if isinstance(sub, ast.Attribute) and _root(sub) in aliases and _root(sub) != "self":
+                    if isinstance(sub, ast.Attribute) and _root(sub) in aliases:
                         bad(node, f"assigning to {ast.unparse(sub)} changes a library for everyone (monkeypatching)")
                         break
     return out
 
 
 def scan_package(root: Path, exercises: list[str]) -> dict[str, list[Violation]]:
-    """Violations per exercise: an exercise's own file counts for it; any other file counts for all."""
+    """Violations per exercise: an exercise's own file counts for it; any other file counts for all.
+
+    A syntax error in a helper file counts for no exercise here: only the exercises that import the
+    file fail, when they do, with Python's own message. The package's ``__init__.py`` is imported by all.
+    """
     result: dict[str, list[Violation]] = {e: [] for e in exercises}
     for path in sorted(root.rglob("*.py")):
         rel = str(path.relative_to(root.parent))
         own = path.parent == root and path.stem in DELEGATION
         # a shared file (the package's __init__.py, a helper) may not delegate any exercise
         found = scan_source(path.read_text(encoding="utf-8", errors="replace"), rel, path.stem if own else "*")
+        if not own and path != root / "__init__.py":
+            found = [v for v in found if v.kind != "syntax"]
         for e in ([path.stem] if own else exercises):
             if e in result:
                 result[e].extend(found)

@@ -153,9 +153,12 @@ def student_readme(root: Path = ROOT) -> str:
     title = re.search(r"^# .*$", text, re.M)
     intro = text[title.start():].split("\n\n")[0:2] if title else ["# The course"]
     students = re.search(r"^## For students\n(.*?)(?=^## )", text, re.M | re.S)
-    setup = ("## Setting up\n\n```sh\nbash scripts/setup.sh                # creates .venv from requirements.txt\n"
-             ".venv/bin/jupyter-book build .       # builds the book into _build/html\n"
-             ".venv/bin/python -m pytest -m adam   # one exercise's tests (or: python -m autograder check adam)\n```\n")
+    setup = ("## Setting up\n\n```sh\n"
+             "bash scripts/setup.sh                       # creates .venv from requirements.txt\n"
+             ".venv/bin/jupyter-book build .              # builds the book into _build/html\n"
+             ".venv/bin/python -m autograder check adam   # one exercise's tests (or: .venv/bin/python -m pytest -m adam)\n"
+             "source .venv/bin/activate                   # or activate .venv once per terminal, then from any folder:\n"
+             "python -m autograder check adam\n```\n")
     return ("\n\n".join(intro) + "\n\n" + setup + "\n## For students\n" + (students.group(1) if students else "") +
             "\n## Grading\n\nThe score of `python -m autograder check` and of the Actions run on each push is "
             "feedback; your grade comes from the instructor's grader (with more, hidden tests).\n")

@@ -6,7 +6,8 @@ Two layers:
   grader's own source trees (reference solutions, hidden tests) hidden behind empty tmpfs mounts,
   a private ``/tmp``, no network, its own PID namespace (nothing survives the sandbox) and
   ``--die-with-parent``.
-* **always**, with or without bwrap: a new session, a scrubbed environment, resource limits
+* **always**, with or without bwrap: a new session, a scrubbed environment (TMPDIR inside the
+  caller's scratch folder, so no temporary file outlives the run), resource limits
   (address space, file size, CPU time, no core dumps), a wall-clock timeout after which the whole
   process group is killed, output captured through a pipe and truncated, and a sweep that kills
   any process the child left behind (the grader is a child subreaper, so orphans come back to it).
@@ -25,6 +26,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from .environment import GraderEnvironmentError
 
 PR_SET_CHILD_SUBREAPER = 36
 _bwrap_ok: bool | None = None
@@ -146,14 +149,17 @@ def resolve_isolation(requested: str) -> str:
     if requested == "auto":
         return "bwrap" if bwrap_available() else "process"
     if requested == "bwrap" and not bwrap_available():
-        raise RuntimeError("--isolation bwrap was asked for, but bubblewrap is not installed or cannot "
-                           "create a sandbox here (install Debian's 'bubblewrap', or use --isolation process)")
+        raise GraderEnvironmentError(
+            "the grader could not run in this environment: --isolation bwrap was asked for, but bubblewrap "
+            "is not installed or cannot create a sandbox here; nothing was graded.\nInstall Debian's "
+            "'bubblewrap' (bash scripts/setup.sh does, as root), or grade with --isolation auto or process.")
     if requested not in ("bwrap", "process"):
         raise ValueError(f"isolation must be auto, bwrap or process, not {requested!r}")
     return requested
 
 
-def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Path], cuda: bool) -> list[str]:
+def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Path], cuda: bool,
+                  tmpdir: Path) -> list[str]:
     """The bwrap command line. Mount order matters: later mounts cover earlier ones."""
     args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
     for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
@@ -171,16 +177,16 @@ def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Pa
             args += ["--dev-bind", str(dev), str(dev)]
     args += ["--ro-bind", str(workdir), str(workdir), "--bind", str(writable), str(writable),
              "--chdir", str(writable), "--unshare-all", "--die-with-parent", "--new-session",
-             "--setenv", "TMPDIR", "/tmp", "--setenv", "HOME", str(writable)]
+             "--setenv", "TMPDIR", str(tmpdir), "--setenv", "HOME", str(writable)]
     return args
 
 
-def clean_env(home: Path, threads: int) -> dict[str, str]:
+def clean_env(home: Path, threads: int, tmpdir: Path | None = None) -> dict[str, str]:
     """Only what Python needs: no tokens, no CI secrets, no PYTHON* variables of the grader."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
-        "TMPDIR": str(home),
+        "TMPDIR": str(tmpdir or home),
         "LANG": "C.UTF-8",
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
@@ -204,12 +210,18 @@ def run(
     threads: int = 1,
     pass_fds: tuple[int, ...] = (),
     stdin_data: bytes = b"",
+    tmpdir: Path | None = None,
 ) -> RunResult:
-    """Run ``argv`` (an untrusted program) under the limits; never raises for anything the program does."""
+    """Run ``argv`` (an untrusted program) under the limits; never raises for anything the program does.
+
+    ``tmpdir`` (default: ``writable``) is the program's TMPDIR in both isolation modes, so whatever it
+    puts in "the temp folder" lies in the caller's scratch folder and goes away with it.
+    """
     isolation = resolve_isolation(limits.isolation)
     cmd = list(argv)
+    tmpdir = Path(tmpdir or writable)
     if isolation == "bwrap":
-        cmd = _bwrap_prefix(workdir, writable, list(hide), list(keep), cuda) + cmd
+        cmd = _bwrap_prefix(workdir, writable, list(hide), list(keep), cuda, tmpdir) + cmd
     memory = (limits.memory_mb + _BASE_ADDRESS_SPACE_MB) * 2**20
     cpu = int(limits.timeout * max(threads, 1) + 10)
     file_size = limits.file_mb * 2**20
@@ -225,7 +237,7 @@ def run(
     keep_pids = set(_children_of(os.getpid()))
     with _active_lock:
         proc = subprocess.Popen(
-            cmd, cwd=writable, env=clean_env(writable, threads), stdin=subprocess.PIPE,
+            cmd, cwd=writable, env=clean_env(writable, threads, tmpdir), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=preexec, close_fds=True, pass_fds=pass_fds,
         )

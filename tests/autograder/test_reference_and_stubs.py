@@ -99,15 +99,3 @@ def test_weights_are_in_one_table():
     totals = {e: sum(c.points for c in PUBLIC if c.exercise == e) for e in config.EXERCISES}
     assert totals == {"adam": 40, "dropout": 30, "early_stopping": 30}
     assert len({c.id for c in PUBLIC}) == len(PUBLIC)
-
-
-def test_correct_implementations_written_differently_score_full_marks(tmp_path, grade_json):
-    """Fairness: textbook-order Adam, Bernoulli-drawn dropout and a signed early-stopping comparison.
-
-    The test cases avoid metric values that sit exactly on best +/- min_delta, where two correct
-    formulations may round differently.
-    """
-    code, data = grade_json(ROOT / "tests" / "autograder" / "alternative",
-                            "--hidden", str(ROOT / "instructor" / "hidden_cases.json"))
-    failed = [(t["name"], t["output"]) for t in data["tests"] if t["status"] != "passed"]
-    assert not failed, failed
