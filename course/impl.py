@@ -1,9 +1,16 @@
 """Which implementation of a graded exercise a notebook runs, and a friendly stop when it is a stub.
 
-The instructor's copy of the course has ``solutions/``: the published book runs the reference.
-The student's copy has only ``exercises/``: the same notebook runs the student's code, and an
-unfinished exercise prints "not implemented yet" instead of crashing the notebook.
-Set ``COURSE_IMPL=exercises`` to run the stubs even where ``solutions/`` exists.
+The instructor's copy of the course has ``solutions/``: the published book *runs* the reference,
+so that its numbers and figures are right. The student's copy has only ``exercises/``: the same
+notebook runs the student's code, and an unfinished exercise prints "not implemented yet" instead of
+crashing the notebook. Set ``COURSE_IMPL=exercises`` to run the stubs even where ``solutions/``
+exists.
+
+What a page *shows* is another matter: :func:`show_source` always shows ``exercises/`` (the stub,
+or the student's own code in their copy), never the reference, so the public book gives no graded
+answer away. Only an instructor build, ``COURSE_SHOW_SOLUTIONS=1`` (see the README), shows the
+reference instead; build it into its own folder (``--path-output``), because the execution cache
+does not know about environment variables.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from contextlib import contextmanager
 from types import ModuleType
 
 EXERCISES = ("adam", "dropout", "early_stopping")
+SHOW_SOLUTIONS_ENV = "COURSE_SHOW_SOLUTIONS"
 
 
 def load(exercise: str) -> ModuleType:
@@ -30,17 +38,37 @@ def load(exercise: str) -> ModuleType:
     return importlib.import_module(f"exercises.{exercise}")
 
 
+def shows_solutions() -> bool:
+    """Whether this is an instructor build, which may show the reference (``COURSE_SHOW_SOLUTIONS=1``)."""
+    return os.environ.get(SHOW_SOLUTIONS_ENV, "") not in ("", "0")
+
+
+def shown_module(exercise: str) -> ModuleType:
+    """The module whose code a page may show: ``exercises.<name>`` (the stub, or the student's code),
+    or ``solutions.<name>`` in an instructor build."""
+    if exercise not in EXERCISES:
+        raise ValueError(f"unknown exercise {exercise!r}; the exercises are {', '.join(EXERCISES)}")
+    if shows_solutions():
+        try:
+            return importlib.import_module(f"solutions.{exercise}")
+        except ModuleNotFoundError:  # the student's copy has no reference to show
+            pass
+    return importlib.import_module(f"exercises.{exercise}")
+
+
 def source(exercise: str, name: str) -> str:
-    """The source code of ``name`` in the implementation :func:`load` picks."""
-    return inspect.getsource(getattr(load(exercise), name))
+    """The source code of ``name`` in the module :func:`shown_module` picks (never the reference
+    in a public build)."""
+    return inspect.getsource(getattr(shown_module(exercise), name))
 
 
 def show_source(exercise: str, name: str):
-    """Display the source as a highlighted Markdown block (collapsed in the book by a cell tag)."""
+    """Display the code of ``name`` that a reader may see, as a highlighted Markdown block."""
     from IPython.display import Markdown
 
-    module = load(exercise)
-    return Markdown(f"`{module.__name__}.{name}`:\n\n```python\n{source(exercise, name)}```")
+    module = shown_module(exercise)
+    path = f"{module.__name__.replace('.', '/')}.py"
+    return Markdown(f"`{name}` in `{path}`:\n\n```python\n{source(exercise, name)}```")
 
 
 @contextmanager

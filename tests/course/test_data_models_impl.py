@@ -50,3 +50,24 @@ def test_impl_prefers_the_reference_and_can_be_forced_to_the_stubs(monkeypatch, 
     assert "not implemented yet" in out and "python -m autograder check adam" in out
     with pytest.raises(ValueError, match="unknown exercise"):
         impl.load("sgd")
+
+
+@pytest.mark.parametrize("exercise, name", [("adam", "adam_update"), ("adam", "Adam"),
+                                            ("dropout", "dropout"), ("dropout", "Dropout"),
+                                            ("early_stopping", "EarlyStopping")])
+def test_show_source_shows_the_stub_never_the_reference(monkeypatch, exercise, name):
+    monkeypatch.delenv(impl.SHOW_SOLUTIONS_ENV, raising=False)
+    monkeypatch.delenv("COURSE_IMPL", raising=False)
+    assert impl.load(exercise).__name__ == f"solutions.{exercise}"  # the book runs the reference...
+    shown = impl.show_source(exercise, name).data                   # ...but shows the student's file
+    assert f"exercises/{exercise}.py" in shown and "NotImplementedError" in shown
+    reference = impl.inspect.getsource(getattr(impl.load(exercise), name))
+    assert reference not in shown
+
+
+def test_an_instructor_build_shows_the_reference(monkeypatch):
+    monkeypatch.setenv(impl.SHOW_SOLUTIONS_ENV, "1")
+    shown = impl.show_source("dropout", "dropout").data
+    assert "solutions/dropout.py" in shown and "NotImplementedError" not in shown
+    monkeypatch.setenv(impl.SHOW_SOLUTIONS_ENV, "0")
+    assert "exercises/dropout.py" in impl.show_source("dropout", "dropout").data
