@@ -18,6 +18,11 @@ PATCHES: dict[str, tuple[tuple[str, str], ...]] = {
         ("denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)",
          "denom = (exp_avg_sq / bias_correction2_sqrt**2 + eps).sqrt()"),
     ),
+    "adam_no_eps": (
+        ("w = w - lr * m_hat / (np.sqrt(v_hat) + eps)", "w = w - lr * m_hat / np.sqrt(v_hat)"),
+        ("denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)",
+         "denom = exp_avg_sq.sqrt() / bias_correction2_sqrt"),
+    ),
     "adam_betas_swapped": (
         ("beta1, beta2 = betas", "beta2, beta1 = betas"),
         ('beta1, beta2 = group["betas"]', 'beta2, beta1 = group["betas"]'),
@@ -30,6 +35,17 @@ PATCHES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "adam_decay_without_lr": (
         ("p.mul_(1 - lr * wd)", "p.mul_(1 - wd)"),
+    ),
+    "adam_decay_into_grad": (
+        ("grad = grad.add(p, alpha=wd)", "grad = grad.add_(p, alpha=wd)"),
+    ),
+    "adam_param_rebound": (
+        ("p.addcdiv_(exp_avg, denom, value=-lr / bias_correction1)",
+         "p = p.addcdiv(exp_avg, denom, value=-lr / bias_correction1)"),
+    ),
+    "adam_update_keeps_state": (
+        ('__all__ = ["adam_update", "Adam", "AdamW"]\n', '__all__ = ["adam_update", "Adam", "AdamW"]\n_calls = [0]\n'),
+        ("    beta1, beta2 = betas\n", "    _calls[0] += 1\n    t = _calls[0]\n    beta1, beta2 = betas\n"),
     ),
     "adam_shared_step_counter": (
         ("super().__init__(params, defaults)", "super().__init__(params, defaults)\n        self.t = 0"),
@@ -78,6 +94,15 @@ PATCHES: dict[str, tuple[tuple[str, str], ...]] = {
     "dropout_modifies_input": (
         ("    return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)",
          "    x *= keep / (1.0 - p)\n    return x"),
+    ),
+    "dropout_changes_dtype": (
+        ("return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)", "return x * keep.astype(float) / (1.0 - p)"),
+    ),
+    "es_best_epoch_one_based": (
+        ("            self.best_epoch = self.epoch\n", "            self.best_epoch = self.epoch + 1\n"),
+    ),
+    "es_restore_returns_none": (
+        ("        model.load_state_dict(state)\n        return model\n", "        model.load_state_dict(state)\n"),
     ),
     "es_counter_never_resets": (
         ("            self.best_epoch = self.epoch\n            self.counter = 0\n",

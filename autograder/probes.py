@@ -37,6 +37,11 @@ def _need(module, name: str):
     return obj
 
 
+def _kind(value) -> str:
+    """What came back, for a message: "None (a missing return statement?)" or the type's name."""
+    return "None (a missing return statement?)" if value is None else type(value).__name__
+
+
 # --------------------------------------------------------------------------------------- adam ---
 def _grad_problem(rng: np.random.Generator, n: int, dtype: str):
     """A curved, noisy problem: grad(w) = a * (w - c) + 0.3 * sin(3 w) + noise_t."""
@@ -46,36 +51,50 @@ def _grad_problem(rng: np.random.Generator, n: int, dtype: str):
 
 
 @probe
-def adam_numpy(module, seed: int, n: int, steps: int, lr: float, betas, eps: float,
+def adam_numpy(module, seed: int, n: int, steps: int, lr: float | None = None, betas=None, eps: float | None = None,
                dtype: str = "float64", grad_scale: float = 1.0) -> dict:
+    """Drive ``adam_update`` for ``steps`` steps; hyperparameters left ``None`` are not passed (defaults)."""
     adam_update = _need(module, "adam_update")
+    hyper = {k: v for k, v in (("lr", lr), ("betas", None if betas is None else tuple(betas)), ("eps", eps))
+             if v is not None}
     rng = np.random.default_rng(seed)
     a, c = _grad_problem(rng, n, dtype)
     w = rng.normal(0.0, 1.0, n).astype(dtype)
     m = np.zeros(n, dtype)
     v = np.zeros(n, dtype)
-    traj = np.empty((steps, n), dtype)
-    mutated_at = None
+    traj, m_traj, v_traj = (np.empty((steps, n), dtype) for _ in range(3))
+    mutated_at, first_call = None, None
+
+    def call(w, g, m, v, t):
+        out = adam_update(w, g, m, v, t, **hyper)
+        if not isinstance(out, tuple) or len(out) != 3:
+            raise StudentError(f"adam_update must return a tuple (w, m, v); at t={t} it returned "
+                               f"{_kind(out)}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+        for name, arr in zip("wmv", out):
+            if not isinstance(arr, np.ndarray):
+                raise StudentError(f"adam_update returned {name} of type {_kind(arr)}; expected a NumPy array")
+            if arr.shape != (n,):
+                raise StudentError(f"adam_update returned {name} with shape {arr.shape}; expected {(n,)}, the shape of w")
+        return [np.asarray(x, dtype=dtype) for x in out]
+
     for t in range(1, steps + 1):
         g = (grad_scale * (a * (w - c) + 0.3 * np.sin(3 * w)
                            + rng.normal(0.0, 0.5, n))).astype(dtype)
         before = (w.copy(), g.copy(), m.copy(), v.copy())
-        out = adam_update(w, g, m, v, t, lr=lr, betas=tuple(betas), eps=eps)
+        first_call = first_call or before
+        out = call(w, g, m, v, t)
         if mutated_at is None and not all(
             np.array_equal(x, y, equal_nan=True) for x, y in zip(before, (w, g, m, v))
         ):
             mutated_at = t
-        if not isinstance(out, tuple) or len(out) != 3:
-            raise StudentError(f"adam_update must return a tuple (w, m, v); at t={t} it returned "
-                               f"{type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
-        for name, arr in zip("wmv", out):
-            if not isinstance(arr, np.ndarray):
-                raise StudentError(f"adam_update returned {name} of type {type(arr).__name__}; expected a NumPy array")
-            if arr.shape != (n,):
-                raise StudentError(f"adam_update returned {name} with shape {arr.shape}; expected {(n,)}, the shape of w")
-        w, m, v = (np.asarray(x, dtype=dtype) for x in out)
-        traj[t - 1] = w
-    return {"traj": traj, "m": m, "v": v, "mutated_at": mutated_at}
+        w, m, v = out
+        traj[t - 1], m_traj[t - 1], v_traj[t - 1] = w, m, v
+    # the first call once more, with the same arguments: a function of its arguments gives the same
+    # result; one that keeps state between calls (its own step counter, a cached m) does not
+    again = call(*(x.copy() for x in first_call), 1)
+    repeat_differs = not all(np.array_equal(x, y, equal_nan=True) for x, y in zip(again, (traj[0], m_traj[0], v_traj[0])))
+    return {"traj": traj, "m": m, "v": v, "m_traj": m_traj, "v_traj": v_traj, "mutated_at": mutated_at,
+            "repeat_differs": repeat_differs}
 
 
 def _torch_dtype(name: str):
@@ -101,22 +120,75 @@ def _make_params(spec: dict):
             terms.append((a.to(device), c.to(device)))
         options = {k: (tuple(v) if k == "betas" else v) for k, v in group.items() if k != "shapes"}
         groups.append({"params": params, **options})
+    if spec.get("zero_grad_param"):  # in the loss with weight 0: its gradient is zeros, not None
+        groups[0]["params"].append(torch.randn(3, generator=g).to(dtype).to(device).requires_grad_())
+        terms.append(None)
     frozen = None
     if spec.get("no_grad_param"):
         frozen = torch.randn(3, generator=g).to(dtype).to(device).requires_grad_()
-        groups[0]["params"].append(frozen)
+        if spec["no_grad_param"] == "first":  # a `break` instead of `continue` would skip the rest
+            groups[0]["params"].insert(0, frozen)
+        else:
+            groups[0]["params"].append(frozen)
     noise = torch.Generator().manual_seed(spec["seed"] + 1)
     return groups, terms, frozen, noise
 
 
-def _loss(params, terms, noise, dtype, device):
+def _loss(params, terms, noise, dtype, device, scale: float = 1.0):
     import torch
 
     total = 0.0
-    for p, (a, c) in zip(params, terms):
+    for p, term in zip(params, terms):
+        if term is None:  # a parameter whose gradient is zero
+            total = total + (p * 0.0).sum()
+            continue
+        a, c = term
         eps = (torch.randn(p.shape, generator=noise) * 0.5).to(dtype).to(device)
         total = total + (a * (p - c) ** 2).sum() + 0.3 * torch.cos(3 * p).sum() / 3 + (eps * p).sum()
-    return total
+    return total * scale
+
+
+def param_layout(spec: dict) -> list[tuple[str, tuple]]:
+    """Each parameter's name and shape, in the order of ``adam_torch``'s flattened trajectory (the
+    parameter without gradient, wherever its group holds it, comes last)."""
+    names, frozen = [], spec.get("no_grad_param")
+    for gi, group in enumerate(spec["groups"]):
+        shift = 1 if gi == 0 and frozen == "first" else 0
+        for pi, shape in enumerate(group["shapes"]):
+            names.append((f"param_groups[{gi}]['params'][{pi + shift}]", tuple(shape)))
+        if gi == 0 and spec.get("zero_grad_param"):
+            names.append((f"param_groups[0]['params'][{len(group['shapes']) + shift}] (its gradient is zero)", (3,)))
+    if frozen:
+        index = 0 if frozen == "first" else len(spec["groups"][0]["shapes"]) + bool(spec.get("zero_grad_param"))
+        names.append((f"param_groups[0]['params'][{index}] (its .grad is None)", (3,)))
+    return names
+
+
+def _state_row(opt, params) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+    """``exp_avg`` and ``exp_avg_sq`` of every parameter, flattened (NaN where the optimizer keeps none
+    under torch's key names), each parameter's ``step``, and the first state tensor whose dtype or
+    device is not its parameter's."""
+    import torch
+
+    avg, avg_sq, steps, mismatch = [], [], [], None
+    state = getattr(opt, "state", None)
+    for i, p in enumerate(params):
+        st = state.get(p, {}) if hasattr(state, "get") else {}
+        st = st if isinstance(st, dict) else {}
+        for key, out in (("exp_avg", avg), ("exp_avg_sq", avg_sq)):
+            value = st.get(key)
+            if isinstance(value, torch.Tensor) and value.numel() == p.numel():
+                out.append(value.detach().reshape(-1).double().cpu().numpy())
+                if mismatch is None and (value.dtype != p.dtype or value.device != p.device):
+                    mismatch = (f"state['{key}'] of parameter {i} is {str(value.dtype)[6:]} on {value.device.type}, "
+                                f"but the parameter is {str(p.dtype)[6:]} on {p.device.type}")
+            else:
+                out.append(np.full(p.numel(), np.nan))
+        try:
+            steps.append(float(st["step"]) if "step" in st else math.nan)
+        except (TypeError, ValueError, RuntimeError):
+            steps.append(math.nan)
+    return np.concatenate(avg), np.concatenate(avg_sq), np.array(steps, dtype=np.float64), mismatch
 
 
 def _flat(groups) -> np.ndarray:
@@ -145,7 +217,9 @@ def adam_torch(module, spec: dict) -> dict:
     if not isinstance(opt, torch.optim.Optimizer):
         raise StudentError(f"{spec.get('optimizer', 'Adam')} must subclass torch.optim.Optimizer")
     trained = [p for gr in groups for p in gr["params"] if p is not frozen]
-    traj, returned = [], []
+    traj, returned, grad_changed_at, grad_change = [], [], None, None
+    init = _flat([{"params": trained + ([frozen] if frozen is not None else [])}])
+    avg, avg_sq, state_steps, mismatch = [], [], [], None
     for step in range(1, spec["steps"] + 1):
         change = spec.get("lr_change")
         if change and step == change["step"]:
@@ -167,7 +241,7 @@ def adam_torch(module, spec: dict) -> dict:
 
         def closure():
             opt.zero_grad()
-            loss = _loss(trained, terms, noise, dtype, device)
+            loss = _loss(trained, terms, noise, dtype, device, spec.get("grad_scale", 1.0))
             loss.backward()
             return loss
 
@@ -176,9 +250,29 @@ def adam_torch(module, spec: dict) -> dict:
             returned.append(float(out.detach()) if isinstance(out, torch.Tensor) else float("nan"))
         else:
             closure()
+            grads = [None if p.grad is None else p.grad.detach().clone() for p in trained]
+            before = _flat([{"params": trained}])
             opt.step()
-        traj.append(_flat([{"params": trained + ([frozen] if frozen is not None else [])}]))
-    obs = {"traj": np.stack(traj)}
+            if grad_changed_at is None and any(
+                    (p.grad is None) != (g0 is None) or (g0 is not None and not torch.equal(p.grad, g0))
+                    for p, g0 in zip(trained, grads)):
+                grad_changed_at = step
+                if all(g0 is not None and p.grad is not None for p, g0 in zip(trained, grads)):
+                    grad_change = {"before": _flat([{"params": grads}]), "param": before,
+                                   "after": _flat([{"params": [p.grad for p in trained]}])}
+        everything = trained + ([frozen] if frozen is not None else [])
+        traj.append(_flat([{"params": everything}]))
+        row = _state_row(opt, everything)
+        avg.append(row[0])
+        avg_sq.append(row[1])
+        state_steps.append(row[2])
+        mismatch = mismatch or row[3]
+    # the optimizer state after every step, where it is kept under torch's names: shown on a failure
+    obs = {"traj": np.stack(traj), "init": init, "exp_avg": np.stack(avg), "exp_avg_sq": np.stack(avg_sq),
+           "state_step": np.stack(state_steps), "state_mismatch": mismatch}
+    if spec.get("grads_untouched"):  # judged only where a case asks: p.grad belongs to the caller
+        obs["grad_changed_at"] = grad_changed_at
+        obs["grad_change"] = grad_change
     if spec.get("closure"):
         obs["returned"] = np.array(returned)
     if frozen is not None:
@@ -189,11 +283,15 @@ def adam_torch(module, spec: dict) -> dict:
 
 
 @probe
-def adam_validation(module, cases: list) -> dict:
-    """Construct the optimizer with invalid arguments; record what it raises (``None`` when nothing)."""
+def adam_validation(module, cases: list, optimizer: str = "Adam") -> dict:
+    """Construct the optimizer with each set of arguments; record what it raises (``None`` when nothing)."""
     import torch
 
-    cls = _need(module, "Adam")
+    cls = _need(module, optimizer)
+    # the checks come with the stub: they earn points only once step() is written too
+    p = torch.zeros(2, requires_grad=True)
+    p.grad = torch.ones(2)
+    cls([p]).step()
     raised = {}
     for kwargs in cases:
         p = torch.zeros(2, requires_grad=True)
@@ -208,6 +306,23 @@ def adam_validation(module, cases: list) -> dict:
     return raised
 
 
+@probe
+def adam_update_validation(module, steps: list) -> dict:
+    """Call ``adam_update`` with each step number ``t``; record what it raises (``None`` when nothing)."""
+    adam_update = _need(module, "adam_update")
+    raised = {}
+    for t in steps:
+        w = np.ones(3)
+        try:
+            adam_update(w, np.ones(3), np.zeros(3), np.zeros(3), t)
+            raised[f"t={t}"] = None
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - we report the type
+            raised[f"t={t}"] = type(exc).__name__
+    return raised
+
+
 # ------------------------------------------------------------------------------------ dropout ---
 def _positive(rng: np.random.Generator, shape, dtype: str) -> np.ndarray:
     return rng.uniform(0.5, 1.5, size=shape).astype(dtype)
@@ -215,18 +330,23 @@ def _positive(rng: np.random.Generator, shape, dtype: str) -> np.ndarray:
 
 def _check_array(name: str, out, x: np.ndarray) -> np.ndarray:
     if not isinstance(out, np.ndarray):
-        raise StudentError(f"{name} must return a NumPy array; it returned {type(out).__name__}")
+        raise StudentError(f"{name} must return a NumPy array; it returned {_kind(out)}")
     if out.shape != x.shape:
         raise StudentError(f"{name} returned shape {out.shape}; expected {x.shape}, the shape of x")
     return out
 
 
 @probe
-def dropout_numpy(module, p: float, shape, seed: int, training: bool = True, dtype: str = "float32") -> dict:
+def dropout_numpy(module, p: float, shape, seed: int, training: bool = True, dtype: str = "float32",
+                  defaults: bool = False) -> dict:
+    """Call ``dropout`` once; with ``defaults`` as ``dropout(x)`` (``p`` is then the documented default)."""
     dropout = _need(module, "dropout")
     x = _positive(np.random.default_rng(seed), shape, dtype)
     x_before = x.copy()
-    out = _check_array("dropout", dropout(x, p=p, training=training, rng=np.random.default_rng(seed + 1)), x)
+    if defaults:
+        out = _check_array("dropout", dropout(x), x)
+    else:
+        out = _check_array("dropout", dropout(x, p=p, training=training, rng=np.random.default_rng(seed + 1)), x)
     return {"x": x_before, "out": out, "dtype": out.dtype.name, "x_modified": not np.array_equal(x, x_before)}
 
 
@@ -249,12 +369,14 @@ def dropout_numpy_rng(module, p: float, shape, seed: int) -> dict:
 
 @probe
 def dropout_module(module, p: float, shape, seed: int, train: bool = True, dtype: str = "float32",
-                   device: str = "cpu", calls: int = 2) -> dict:
-    """Forward ``calls`` times, backward once through the first call; return outputs and gradients."""
+                   device: str = "cpu", calls: int = 2, defaults: bool = False) -> dict:
+    """Forward ``calls`` times, backward once through the first call; return outputs and gradients.
+
+    With ``defaults`` the layer is built as ``Dropout()`` (``p`` is then the documented default)."""
     import torch
 
     cls = _need(module, "Dropout")
-    layer = cls(p)
+    layer = cls() if defaults else cls(p)
     if not isinstance(layer, torch.nn.Module):
         raise StudentError("Dropout must subclass torch.nn.Module")
     layer.train(train)
@@ -266,7 +388,7 @@ def dropout_module(module, p: float, shape, seed: int, train: bool = True, dtype
     for _ in range(calls):
         out = layer(x)
         if not isinstance(out, torch.Tensor):
-            raise StudentError(f"Dropout.forward must return a tensor; it returned {type(out).__name__}")
+            raise StudentError(f"Dropout.forward must return a tensor; it returned {_kind(out)}")
         if out.shape != x.shape:
             raise StudentError(f"Dropout.forward returned shape {tuple(out.shape)}; expected {tuple(x.shape)}")
         outs.append(out)
@@ -318,7 +440,8 @@ def _es(module, kwargs: dict):
 
 def _as_bool(name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise StudentError(f"EarlyStopping.step must return a bool (True = stop); it returned {value!r}")
+        raise StudentError(f"EarlyStopping.step must return a bool (True = stop); it returned "
+                           f"{_kind(value) if value is None else repr(value)}")
     return bool(value)
 
 
@@ -396,12 +519,11 @@ def _checkpoint_in(folder: str, module, metrics: list, kwargs: dict) -> dict:
         for p in model.parameters():
             p.fill_(-1.0)
     restored = es.restore_best(model)
-    if restored is not None and restored is not model:
-        raise StudentError("restore_best(model) should load the weights into model and return that model")
+    returned = "model" if restored is model else "None" if restored is None else type(restored).__name__
     weights = [p.detach().clone() for p in model.parameters()]
     # the epoch whose weights came back: weight = epoch + 0.25 * index
     epoch_back = float(weights[0].mean()) if weights[0].numel() else math.nan
-    return {"restored_epoch": epoch_back, "weights": weights, "file_exists": os.path.exists(path)}
+    return {"restored_epoch": epoch_back, "weights": weights, "file_exists": os.path.exists(path), "returned": returned}
 
 
 def _numpy_data() -> list:
@@ -416,12 +538,17 @@ def _numpy_data() -> list:
 
 
 @probe
-def early_stopping_resume(module, metrics: list, kwargs: dict, split: int) -> dict:
+def early_stopping_resume(module, metrics: list, kwargs: dict, split: int, fresh_kwargs: dict | None = None) -> dict:
     """Run ``split`` epochs, checkpoint ``state_dict()`` through torch.save/load, resume in a new object."""
     import io
 
     import torch
 
+    own = _es(module, kwargs)  # the same run, never interrupted (and fed every metric, stop or not)
+    own_states, own_decisions = [], []
+    for value in metrics:
+        own_decisions.append(_as_bool("step", own.step(value)))
+        own_states.append(_snapshot(own))
     es = _es(module, kwargs)
     decisions = []
     for value in metrics[:split]:
@@ -438,18 +565,24 @@ def early_stopping_resume(module, metrics: list, kwargs: dict, split: int) -> di
     except Exception as exc:  # noqa: BLE001
         raise StudentError("state_dict() must hold plain values (numbers, strings, None, lists, dicts, tensors, "
                            f"NumPy numbers and arrays) so that torch.load(weights_only=True) can read it back: {exc}") from None
-    fresh = _es(module, kwargs)
+    # built with fresh_kwargs (default: kwargs): a load_state_dict that forgets the settings shows
+    fresh = _es(module, kwargs if fresh_kwargs is None else fresh_kwargs)
     fresh.load_state_dict(state)
+    loaded = {**_snapshot(fresh), "epoch": _number(getattr(fresh, "epoch", "missing")),
+              "should_stop": _number(getattr(fresh, "should_stop", "missing"))}
     for value in metrics[split:]:
         stop = _as_bool("step", fresh.step(value))
         decisions.append(stop)
         if stop:
             break
-    return {"decisions": decisions, "final": _snapshot(fresh)}
+    return {"decisions": decisions, "final": _snapshot(fresh), "loaded": loaded, "own_decisions": own_decisions,
+            "own_states": own_states}
 
 
 @probe
 def early_stopping_invalid(module, cases: list) -> dict:
+    """Construct with each set of arguments; record what it raises (``None`` when nothing)."""
+    _es(module, {}).step(1.0)  # the checks come with the stub: they earn points only once step() is written
     out = {}
     for kwargs in cases:
         try:
@@ -460,3 +593,65 @@ def early_stopping_invalid(module, cases: list) -> dict:
         except Exception as exc:  # noqa: BLE001
             out[repr(sorted(kwargs.items()))] = type(exc).__name__
     return out
+
+
+@probe
+def early_stopping_fresh(module, kwargs: dict) -> dict:
+    """What a new object holds before its first step, and ``is_improvement`` on it (values and types)."""
+    es = _es(module, kwargs)
+    attrs = {name: _number(getattr(es, name, "missing")) for name in ("best", "best_epoch", "counter", "epoch", "should_stop")}
+    answers = {}
+    for metric in (1.0, float("nan")):
+        got = es.is_improvement(metric)
+        answers[repr(metric)] = bool(got) if isinstance(got, (bool, np.bool_)) else f"not a bool: {got!r}"
+    return {"attributes": attrs, "is_improvement": answers}
+
+
+@probe
+def early_stopping_optional_model(module, metrics: list) -> dict:
+    """``step`` saves only with both a model and a save_path: each alone saves nothing and raises nothing."""
+    folder = tempfile.mkdtemp(prefix="es-")
+    try:
+        out = {}
+        for label, kwargs, with_model in (("model, save_path=None", {}, True),
+                                          ("no model, save_path set", {"save_path": os.path.join(folder, "b.pt")}, False)):
+            es = _es(module, {"patience": 2, **kwargs})
+            try:
+                for value in metrics:
+                    if with_model:
+                        es.step(value, _model_at(0))
+                    else:
+                        es.step(value)
+                out[label] = "ran"
+            except NotImplementedError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported by type
+                out[label] = f"raised {type(exc).__name__}"
+        out["files written"] = sorted(os.listdir(folder))
+        return out
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@probe
+def early_stopping_restore_errors(module) -> dict:
+    """``restore_best`` without a save_path, and before anything was saved: what it raises."""
+    folder = tempfile.mkdtemp(prefix="es-")
+    try:
+        out = {}
+        for label, kwargs in (("save_path=None", {}), ("nothing saved yet", {"save_path": os.path.join(folder, "x.pt")})):
+            es = _es(module, kwargs)
+            try:
+                es.restore_best(_model_at(0))
+                out[label] = None
+            except NotImplementedError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                out[label] = type(exc).__name__
+        return out
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)

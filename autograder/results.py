@@ -22,6 +22,7 @@ class TestResult:
     visibility: str = "visible"
     mistake: str | None = None
     seconds: float = 0.0
+    symptom: str | None = None  # a judge's name for what the data showed (judges.SYMPTOMS)
 
     @property
     def passed(self) -> bool:
@@ -68,7 +69,8 @@ class Report:
                     "max_score": t.max_score,
                     "status": t.status,
                     "output": t.output,
-                    "tags": [t.exercise] + ([f"mistake:{t.mistake}"] if t.mistake else []),
+                    "tags": [t.exercise] + ([f"mistake:{t.mistake}"] if t.mistake else [])
+                            + ([f"symptom:{t.symptom}"] if t.symptom else []),
                     "visibility": t.visibility,
                 }
                 for t in self.tests
