@@ -20,6 +20,7 @@ Exit codes
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -103,6 +104,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="list the exercises, their tests and points")
     sub.add_parser("mistakes", help="list the catalogue of known mistakes")
+
+    mutate = sub.add_parser("mutate", help="mutation-test the grader: grade single-point mutants of each reference "
+                            "(instructors; needs solutions/)")
+    mutate.add_argument("exercise", nargs="*", help="exercises to mutate (default: all)")
+    mutate.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="grade a fixed, deterministic sample of N mutants per exercise (default: every mutant)")
+    mutate.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants graded side by side")
+    mutate.add_argument("--hidden", type=Path, action="append", default=None,
+                        help="hidden cases to include (default: instructor/hidden_cases.json)")
+    mutate.add_argument("--sandbox", action="store_true",
+                        help="grade each mutant through the full grader (sandboxed; slow) instead of the fast path")
+    mutate.add_argument("--show-public-survivors", action="store_true",
+                        help="also list the mutants only hidden cases kill")
+    mutate.add_argument("--list", action="store_true", help="list the mutants (key, operator, diff) and grade none")
+    mutate.add_argument("--json", type=Path, default=None, help="also write the outcome of every mutant here")
+    mutate.add_argument("--min-public", type=float, default=90.0, help="exit 1 below this kill rate on public cases (%%)")
+    mutate.add_argument("--min-all", type=float, default=95.0, help="exit 1 below this kill rate on all cases (%%)")
     return parser
 
 
@@ -297,8 +315,24 @@ def cmd_mistakes(args) -> int:
     return EXIT_OK
 
 
+def cmd_mutate(args) -> int:
+    try:
+        exercises = _check_exercises(args.exercise)
+        import solutions  # noqa: F401 - the references are what is mutated
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError:
+        print("error: mutate needs the reference solutions (solutions/), which the student copy does not have",
+              file=sys.stderr)
+        return EXIT_USAGE
+    from .mutation import cli as mutation_cli
+
+    return mutation_cli.run(args, exercises)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "package": cmd_package,
-                "release": cmd_release, "list": cmd_list, "mistakes": cmd_mistakes}
+                "release": cmd_release, "list": cmd_list, "mistakes": cmd_mistakes, "mutate": cmd_mutate}
     return commands[args.command](args)

@@ -47,7 +47,7 @@ def adam_update(
         t: the number of this step, counting from 1 (the bias correction divides by ``1 - beta ** t``).
         lr, betas, eps: as in ``torch.optim.Adam``.
 
-    The inputs are not modified; new arrays are returned.
+    The inputs are not modified; new arrays are returned. Raises ``ValueError`` when ``t < 1``.
     """
     raise NotImplementedError("exercise adam: implement adam_update")
 
@@ -68,7 +68,12 @@ class Adam(torch.optim.Optimizer):
 
     State per parameter (the key names of ``torch.optim.Adam``): ``step`` (a float tensor),
     ``exp_avg`` (m) and ``exp_avg_sq`` (v). Parameters whose ``.grad`` is ``None`` are skipped
-    and get no state.
+    and get no state. ``step`` leaves every ``p.grad`` as it found it (the gradient belongs to the
+    caller), and every hyperparameter is read from the parameter's group on each step.
+
+    Raises:
+        ValueError: for ``lr < 0``, ``eps < 0``, a beta outside ``[0, 1)`` or ``weight_decay < 0``,
+            as ``torch.optim.Adam`` does (zero is allowed for each).
     """
 
     def __init__(

@@ -31,11 +31,12 @@ class EarlyStopping:
     """Early stopping with patience, ``min_delta``, a mode, and a checkpoint of the best model.
 
     Args:
-        patience: how many epochs in a row without improvement end training (``>= 1``).
-        min_delta: the smallest change that counts as an improvement (``>= 0``).
-        mode: ``"min"`` for losses, ``"max"`` for accuracies.
+        patience: how many epochs in a row without improvement end training (``>= 1``; default 10).
+        min_delta: the smallest change that counts as an improvement, an absolute amount in the
+            metric's units (``>= 0``; default 0).
+        mode: ``"min"`` for losses (the default), ``"max"`` for accuracies.
         save_path: where ``step`` saves ``model.state_dict()`` (``torch.save``) each time the
-            metric improves; ``None`` saves nothing.
+            metric improves and a model is given; ``None`` (the default) saves nothing.
 
     Attributes:
         best: the best metric so far (``None`` before the first call).
@@ -43,6 +44,11 @@ class EarlyStopping:
         counter: epochs since the last improvement.
         should_stop: ``True`` once ``counter >= patience``.
         epoch: how many times ``step`` has been called.
+
+    A new object has ``best = best_epoch = None``, ``counter = epoch = 0`` and ``should_stop = False``.
+
+    Raises:
+        ValueError: for ``patience < 1``, ``min_delta < 0`` or a ``mode`` other than ``"min"``/``"max"``.
     """
 
     def __init__(
@@ -69,17 +75,27 @@ class EarlyStopping:
         self.should_stop = False
 
     def is_improvement(self, metric: float) -> bool:
-        """Whether ``metric`` beats ``best`` by more than ``min_delta`` in this mode."""
+        """Whether ``metric`` beats ``best`` by more than ``min_delta`` in this mode (a ``bool``).
+
+        Always ``True`` while ``best`` is ``None`` (except for NaN); never ``True`` for NaN.
+        """
         raise NotImplementedError("exercise early_stopping: implement EarlyStopping.is_improvement")
 
     def step(self, metric: float, model: nn.Module | None = None) -> bool:
-        """Record one epoch's metric; save ``model`` if it improved; return ``True`` to stop."""
+        """Record one epoch's metric; return ``True`` to stop (the new ``should_stop``).
+
+        When the metric improves and both ``model`` and ``save_path`` are given, saves
+        ``model.state_dict()`` to ``save_path``; otherwise saves nothing.
+        """
         raise NotImplementedError("exercise early_stopping: implement EarlyStopping.step")
 
-    __call__ = step
-
     def restore_best(self, model: nn.Module) -> nn.Module:
-        """Load the best checkpoint from ``save_path`` into ``model`` and return it."""
+        """Load the best checkpoint from ``save_path`` into ``model`` and return ``model``.
+
+        Raises:
+            RuntimeError: when ``save_path`` is ``None``.
+            FileNotFoundError: when nothing was saved yet (no file at ``save_path``).
+        """
         raise NotImplementedError("exercise early_stopping: implement EarlyStopping.restore_best")
 
     def state_dict(self) -> dict[str, Any]:
@@ -87,5 +103,7 @@ class EarlyStopping:
         raise NotImplementedError("exercise early_stopping: implement EarlyStopping.state_dict")
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned, so a resumed run continues as if never stopped."""
+        """Restore what :meth:`state_dict` returned, settings included, into any ``EarlyStopping``
+        (e.g. one just built with the defaults), so a resumed run continues as if never stopped;
+        ``should_stop`` is restored too."""
         raise NotImplementedError("exercise early_stopping: implement EarlyStopping.load_state_dict")

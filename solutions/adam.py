@@ -44,7 +44,7 @@ def adam_update(
         t: the number of this step, counting from 1 (the bias correction divides by ``1 - beta ** t``).
         lr, betas, eps: as in ``torch.optim.Adam``.
 
-    The inputs are not modified; new arrays are returned.
+    The inputs are not modified; new arrays are returned. Raises ``ValueError`` when ``t < 1``.
     """
     if t < 1:
         raise ValueError(f"t counts steps from 1, got t={t}")
@@ -73,7 +73,12 @@ class Adam(torch.optim.Optimizer):
 
     State per parameter (the key names of ``torch.optim.Adam``): ``step`` (a float tensor),
     ``exp_avg`` (m) and ``exp_avg_sq`` (v). Parameters whose ``.grad`` is ``None`` are skipped
-    and get no state.
+    and get no state. ``step`` leaves every ``p.grad`` as it found it (the gradient belongs to the
+    caller), and every hyperparameter is read from the parameter's group on each step.
+
+    Raises:
+        ValueError: for ``lr < 0``, ``eps < 0``, a beta outside ``[0, 1)`` or ``weight_decay < 0``,
+            as ``torch.optim.Adam`` does (zero is allowed for each).
     """
 
     def __init__(
@@ -112,8 +117,6 @@ class Adam(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("Adam does not support sparse gradients")
                 grad = p.grad
                 state = self.state[p]
                 if len(state) == 0:

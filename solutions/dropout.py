@@ -33,15 +33,18 @@ def dropout(
     """Inverted dropout on a NumPy array.
 
     Args:
-        x: input of any shape.
-        p: probability of zeroing each element, ``0 <= p <= 1``.
-        training: when ``False`` the input is returned unchanged.
+        x: a floating-point array of any shape.
+        p: probability of zeroing each element, ``0 <= p <= 1`` (default 0.5).
+        training: when ``False`` the input is returned unchanged (default ``True``).
         rng: the random generator to draw the mask from (``np.random.default_rng()`` if ``None``);
             the same generator state gives the same mask.
 
     Returns:
         ``x * mask / (1 - p)`` with ``mask ~ Bernoulli(1 - p)`` elementwise, the same shape and
         dtype as ``x``; zeros when ``p == 1``. ``x`` itself is never modified.
+
+    Raises:
+        ValueError: when ``p`` is outside ``[0, 1]``.
     """
     p = _check_p(p)
     if not training or p == 0.0:
@@ -60,6 +63,12 @@ class Dropout(nn.Module):
     others are scaled by ``1 / (1 - p)``; in eval mode (``module.eval()``) the input is returned.
     The mask is drawn from PyTorch's random generator, so ``torch.manual_seed`` makes it repeat.
     Gradients flow only through the kept elements, scaled by the same ``1 / (1 - p)``.
+
+    Args:
+        p: probability of zeroing each element (default 0.5).
+
+    Raises:
+        ValueError: when ``p`` is outside ``[0, 1]``.
     """
 
     def __init__(self, p: float = 0.5) -> None:
@@ -73,6 +82,3 @@ class Dropout(nn.Module):
             return x * 0.0
         keep = torch.rand_like(x) >= self.p
         return x * keep / (1.0 - self.p)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
