@@ -89,6 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(batch)
 
+    similarity = sub.add_parser("similarity", help="compare the submissions of a folder, exercise by exercise "
+                                "(copydetect; the stubs' code ignored) into similarity.html and similarity.csv")
+    similarity.add_argument("submissions", type=Path, help="a folder holding one folder or zip file per student")
+    similarity.add_argument("--out", type=Path, required=True, help="where similarity.html and similarity.csv go")
+    similarity.add_argument("--exercise", action="append", default=None, help="only these exercises (repeatable)")
+    similarity.add_argument("--threshold", type=float, default=None,
+                            help="flag pairs at or above this similarity, 0 to 1 (default: 0.6)")
+    similarity.add_argument("--stubs", type=Path, default=None,
+                            help="the code every student received, ignored (default: this course's exercises/)")
+
     package = sub.add_parser("package", help="build the autograder zip for Gradescope")
     package.add_argument("target", choices=("gradescope",))
     package.add_argument("--out", type=Path, required=True, help="the zip file to write")
@@ -275,6 +285,33 @@ def cmd_batch(args) -> int:
     return batch.run(opts)
 
 
+def cmd_similarity(args) -> int:
+    from . import similarity
+
+    try:
+        exercises = _check_exercises(args.exercise)
+        if not args.submissions.is_dir():
+            raise ValueError(f"{args.submissions} is not a folder of submissions")
+        threshold = similarity.THRESHOLD if args.threshold is None else args.threshold
+        if not 0 < threshold <= 1:
+            raise ValueError("--threshold must be in (0, 1]")
+        stubs = args.stubs or similarity.STUBS
+        if not stubs.is_dir():
+            raise ValueError(f"--stubs {stubs}: no such folder")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = similarity.run(args.submissions, args.out, exercises, stubs, threshold)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    flagged = result.flagged()
+    print(f"{len(result.pairs)} pairs compared, {len(flagged)} at or above {threshold:g}: "
+          f"{args.out / 'similarity.html'}, {args.out / 'similarity.csv'}")
+    for p in flagged[:20]:
+        print(f"  {p.similarity:.2f}  {p.exercise:15s} {p.a} / {p.b}")
+    return EXIT_OK
+
+
 def cmd_package(args) -> int:
     from .release import ReleaseError, build_gradescope
 
@@ -333,6 +370,6 @@ def cmd_mutate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "package": cmd_package,
+    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "similarity": cmd_similarity, "package": cmd_package,
                 "release": cmd_release, "list": cmd_list, "mistakes": cmd_mistakes, "mutate": cmd_mutate}
     return commands[args.command](args)
