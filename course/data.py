@@ -107,3 +107,18 @@ def make_loaders(
     train = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size, shuffle=True, generator=g)
     val = DataLoader(TensorDataset(X_val, y_val), batch_size=eval_batch_size, shuffle=False)
     return train, val
+
+
+def reseed_worker_rng(worker_id: int) -> None:
+    """``worker_init_fn`` for a ``DataLoader`` whose dataset draws from its own ``np.random.Generator``.
+
+    Since PyTorch 1.9 every worker process seeds Python's ``random`` and NumPy's *global* generator
+    from the loader's base seed (``base_seed + worker_id``), so those differ between workers and
+    repeat from run to run. A generator object that the dataset created before the workers started
+    is copied into every worker in the same state: without this function all workers draw the same
+    numbers. It gives ``dataset.rng`` a fresh generator seeded with the worker's own seed
+    (``torch.utils.data.get_worker_info().seed``), which follows the loader's ``generator``.
+    """
+    info = torch.utils.data.get_worker_info()
+    if info is not None and hasattr(info.dataset, "rng"):
+        info.dataset.rng = np.random.default_rng(info.seed)

@@ -256,3 +256,38 @@ def sgd_linreg_path(
             wb = wb - lr * linreg_grad(wb, x[idx], y[idx])
             path.append(wb.copy())
     return np.stack(path)
+
+
+# ---------------------------------------------------------------- momentum on a quadratic -----
+def heavy_ball_rate(lr: float, momentum: float, curvature: float) -> float:
+    """How fast momentum (heavy ball, either form) shrinks the error along one eigendirection of a
+    quadratic: the largest |root| of ``r**2 - (1 + momentum - lr * curvature) * r + momentum``.
+
+    Along a direction of curvature ``c`` the iterates obey ``e[t+1] = (1 + mu - lr c) e[t] - mu e[t-1]``;
+    the error shrinks like ``rate**t``. With ``momentum = 0`` this is gradient descent's ``|1 - lr c|``.
+    When the roots are complex (``(1 + mu - lr c)**2 < 4 mu``: the *underdamped* case) the iterates
+    oscillate and the rate is ``sqrt(mu)`` whatever the curvature.
+    """
+    roots = np.roots([1.0, -(1.0 + momentum - lr * curvature), momentum])
+    return float(np.abs(roots).max())
+
+
+def is_underdamped(lr: float, momentum: float, curvature: float) -> bool:
+    """Whether momentum oscillates along a direction of this curvature (complex roots)."""
+    return (1.0 + momentum - lr * curvature) ** 2 < 4.0 * momentum
+
+
+def critical_momentum(lr: float, curvature: float) -> float:
+    """The momentum at which a direction of this curvature is critically damped,
+    ``(1 - sqrt(lr * curvature))**2`` (for ``lr * curvature <= 1``): any larger momentum oscillates."""
+    return float((1.0 - np.sqrt(lr * curvature)) ** 2)
+
+
+def best_heavy_ball(curvature_min: float, curvature_max: float) -> tuple[float, float, float]:
+    """Polyak's tuning for a quadratic with curvatures in ``[m, L]``: ``(lr, momentum, rate)`` with
+    ``lr = 4 / (sqrt(L) + sqrt(m))**2``, ``momentum = ((sqrt(k) - 1) / (sqrt(k) + 1))**2`` for the
+    condition number ``k = L / m``, and the rate ``sqrt(momentum)`` in every direction."""
+    sl, sm = np.sqrt(curvature_max), np.sqrt(curvature_min)
+    lr = 4.0 / (sl + sm) ** 2
+    momentum = ((sl - sm) / (sl + sm)) ** 2
+    return float(lr), float(momentum), float(np.sqrt(momentum))

@@ -13,6 +13,7 @@ Both work without MyST-NB installed (on Colab, say): the glue data is then an in
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -77,7 +78,7 @@ class Table:
         return value if isinstance(value, str) else fmt(value, f)
 
     def _numeric(self, j: int) -> bool:
-        return all(isinstance(r[j], (int, float)) and not isinstance(r[j], bool) for r in self.rows)
+        return all(isinstance(r[j], numbers.Real) and not isinstance(r[j], bool) for r in self.rows)
 
     def _texts(self) -> list[list[str]]:
         return [[self.cell(i, c) for c in self.columns] for i in range(len(self.rows))]

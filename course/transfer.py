@@ -183,6 +183,53 @@ def build_target_model(
     return model, layer_groups(model)
 
 
+@torch.no_grad()
+def features(model: models.DigitsCNN, X: torch.Tensor) -> torch.Tensor:
+    """The backbone's pooled features of ``X`` in eval mode (``(N, 2 * width)``)."""
+    was_training = model.training
+    model.eval()
+    try:
+        return model.backbone(X)
+    finally:
+        model.train(was_training)
+
+
+def fit_head(model: models.DigitsCNN, X: torch.Tensor, y: torch.Tensor, steps: int = 300,
+             lr: float = 1e-2) -> list[float]:
+    """Train ``model.head`` alone on the frozen backbone's features of ``X``; returns the losses.
+
+    The backbone is frozen, so its features are computed once; the head is then a multinomial
+    logistic regression, trained full-batch with Adam for ``steps`` steps until its loss has
+    levelled off (a few-shot training set is a single batch). Training a new head for a handful of
+    epochs of a tiny data set instead (a few Adam steps) leaves it far from its optimum, and
+    judges the features by an unfinished head.
+    """
+    F = features(model, X)
+    optimizer = torch.optim.Adam(model.head.parameters(), lr=lr)
+    criterion = nn.CrossEntropyLoss()
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = criterion(model.head(F), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def linear_probe(model: models.DigitsCNN, X_train: torch.Tensor, y_train: torch.Tensor,
+                 X_test: torch.Tensor, y_test: torch.Tensor, C: float = 1.0) -> float:
+    """Test accuracy of a logistic regression (scikit-learn, standardised inputs) on ``model``'s
+    frozen features: how linearly separable the target classes are in that feature space."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
+    probe.fit(features(model, X_train).numpy(), y_train.numpy())
+    return float(probe.score(features(model, X_test).numpy(), y_test.numpy()))
+
+
 def train_target(
     strategy: str,
     X_train: torch.Tensor,
@@ -194,17 +241,24 @@ def train_target(
     fine_tune_lr: float = 3e-3,
     decay: float = 0.5,
     batch_size: int = 16,
+    head_steps: int = 300,
+    warmup_steps: int = 30,
+    head_lr: float = 1e-2,
     width: int | None = None,
     seed: int = 0,
 ) -> models.DigitsCNN:
     """Train a target model with one strategy, seeded; returns the trained model.
 
-    * ``scratch``: random init, everything trains at ``lr``.
-    * ``feature_extraction``: backbone frozen (batch norm kept in eval mode), only the head trains at ``lr``.
-    * ``fine_tuning``: head alone for ``epochs // 3`` epochs, then everything at ``fine_tune_lr``.
-    * ``discriminative``: head alone, then everything with ``fine_tune_lr`` at the head and
+    * ``scratch``: random init, everything trains at ``lr`` for ``epochs`` epochs.
+    * ``feature_extraction``: backbone frozen (batch norm kept in eval mode); only the head trains,
+      to convergence (:func:`fit_head`: ``head_steps`` full-batch Adam steps at ``head_lr``).
+    * ``fine_tuning``: a head warm-up (``warmup_steps`` of :func:`fit_head`, far from converged:
+      a head that already fits the few labels perfectly leaves the backbone almost no gradient to
+      adapt with), then everything at ``fine_tune_lr`` for ``epochs - epochs // 3`` epochs.
+    * ``discriminative``: the warm-up, then everything with ``fine_tune_lr`` at the head and
       ``* decay`` per group below (:func:`discriminative_param_groups`).
-    * ``gradual``: head alone, then the top 2, 3, 4 groups, in equal stages, with discriminative rates.
+    * ``gradual``: the warm-up, then the top 2, 3, 4 groups, in equal stages of
+      ``epochs - epochs // 3`` epochs in all, with discriminative rates.
 
     ``width`` defaults to the pretrained model's (32 without one).
     """
@@ -223,23 +277,21 @@ def train_target(
 
     if strategy == "scratch":
         run(epochs, [{"params": model.parameters(), "lr": lr}])
-    elif strategy == "feature_extraction":
-        unfreeze_top(groups, 1)
-        run(epochs, [{"params": model.head.parameters(), "lr": lr}])
-    elif strategy in ("fine_tuning", "discriminative"):
-        warm = epochs // 3
-        unfreeze_top(groups, 1)
-        run(warm, [{"params": model.head.parameters(), "lr": lr}])
+        return model
+    unfreeze_top(groups, 1)
+    fit_head(model, X_train, y_train, steps=head_steps if strategy == "feature_extraction" else warmup_steps,
+             lr=head_lr)
+    rest = epochs - epochs // 3
+    if strategy in ("fine_tuning", "discriminative"):
         unfreeze(model)
         d = 1.0 if strategy == "fine_tuning" else decay
-        run(epochs - warm, discriminative_param_groups(groups, fine_tune_lr, decay=d))
-    else:  # gradual
-        stages = len(groups)
-        per_stage = [epochs // stages + (1 if s < epochs % stages else 0) for s in range(stages)]
-        for s, n_epochs in enumerate(per_stage, start=1):
+        run(rest, discriminative_param_groups(groups, fine_tune_lr, decay=d))
+    elif strategy == "gradual":
+        stages = len(groups) - 1
+        per_stage = [rest // stages + (1 if s < rest % stages else 0) for s in range(stages)]
+        for s, n_epochs in enumerate(per_stage, start=2):
             unfreeze_top(groups, s)
-            stage_lr = lr if s == 1 else fine_tune_lr
-            run(n_epochs, discriminative_param_groups(groups, stage_lr, decay=decay))
+            run(n_epochs, discriminative_param_groups(groups, fine_tune_lr, decay=decay))
     return model
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -71,3 +72,31 @@ def test_an_instructor_build_shows_the_reference(monkeypatch):
     assert "solutions/dropout.py" in shown and "NotImplementedError" not in shown
     monkeypatch.setenv(impl.SHOW_SOLUTIONS_ENV, "0")
     assert "exercises/dropout.py" in impl.show_source("dropout", "dropout").data
+
+
+class _OwnGenerator(torch.utils.data.Dataset):
+    """Each item is a draw from a NumPy Generator made before the workers start."""
+
+    def __init__(self, n: int = 4) -> None:
+        self.n, self.rng = n, np.random.default_rng(0)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> float:
+        return float(self.rng.normal())
+
+
+def _draws(worker_init_fn=None, seed=0):
+    loader = torch.utils.data.DataLoader(_OwnGenerator(), batch_size=2, num_workers=2,
+                                         worker_init_fn=worker_init_fn,
+                                         generator=torch.Generator().manual_seed(seed))
+    return [b.tolist() for b in loader]
+
+
+def test_reseed_worker_rng_gives_each_worker_its_own_reproducible_stream():
+    same = _draws()
+    assert same[0] == same[1], "without it, both workers copy one generator and draw the same numbers"
+    a, b, c = _draws(data.reseed_worker_rng, 0), _draws(data.reseed_worker_rng, 0), _draws(data.reseed_worker_rng, 1)
+    assert a[0] != a[1] and a == b and a != c
+    data.reseed_worker_rng(0)  # in the main process it does nothing

@@ -116,3 +116,31 @@ def test_minibatch_sgd_path_length_and_seed():
     b = optim.sgd_linreg_path(x, y, (0.0, 0.0), lr=0.1, batch_size=10, epochs=3, seed=4)
     assert a.shape == (1 + 3 * 5, 2)
     np.testing.assert_array_equal(a, b)
+
+
+def test_heavy_ball_rate_matches_the_iterates_on_the_quadratic():
+    quad = optim.ill_conditioned(20.0)
+    for lr, mu in [(0.02, 0.9), (0.09, 0.0), (0.05, 0.5)]:
+        path = optim.trajectory(optim.Momentum(lr=lr, momentum=mu), quad.grad, quad.start, 400)
+        for axis, curvature in ((0, 1.0), (1, 20.0)):
+            rate = optim.heavy_ball_rate(lr, mu, curvature)
+            err = np.abs(path[:, axis])
+            # the envelope of |error| decays like rate**t (up to a constant and the oscillation)
+            measured = (err[200:400].max() / err[:200].max()) ** (1 / 200)
+            assert abs(measured - rate) < 0.01, (lr, mu, curvature, measured, rate)
+
+
+def test_momentum_0_9_is_underdamped_in_both_directions_with_rate_sqrt_mu():
+    assert optim.is_underdamped(0.02, 0.9, 1.0) and optim.is_underdamped(0.02, 0.9, 20.0)
+    assert optim.heavy_ball_rate(0.02, 0.9, 1.0) == pytest.approx(np.sqrt(0.9))
+    assert optim.heavy_ball_rate(0.09, 0.0, 1.0) == pytest.approx(0.91)
+    mu = optim.critical_momentum(0.02, 1.0)
+    assert not optim.is_underdamped(0.02, mu - 1e-6, 1.0) and optim.is_underdamped(0.02, mu + 1e-6, 1.0)
+
+
+def test_best_heavy_ball_for_condition_number_20():
+    lr, mu, rate = optim.best_heavy_ball(1.0, 20.0)
+    assert lr == pytest.approx(4 / (1 + 20**0.5) ** 2) and rate == pytest.approx(np.sqrt(mu))
+    for c in (1.0, 20.0):
+        assert optim.heavy_ball_rate(lr, mu, c) == pytest.approx(rate, abs=1e-6)
+    assert rate < optim.heavy_ball_rate(0.09, 0.0, 1.0)  # faster than the best-possible plain GD here

@@ -56,3 +56,9 @@ def test_table_formats_by_function_and_checks_row_length():
     assert t.cell(0, "a") == "50 %"
     with pytest.raises(ValueError, match="2 values for 1 columns"):
         report.Table(["a"], [[1, 2]])
+
+
+def test_numpy_numbers_are_right_aligned():
+    np = pytest.importorskip("numpy")
+    t = report.Table(["a", "b"], [[np.float32(0.5), "x"], [np.int64(12), "yy"]])
+    assert t._repr_markdown_().splitlines()[1] == "|---:|:---|"

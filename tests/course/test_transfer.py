@@ -102,3 +102,31 @@ def test_feature_extraction_leaves_the_backbone_and_its_statistics_unchanged():
     assert not torch.equal(ft.backbone[0].weight, src.backbone[0].weight)
     with pytest.raises(ValueError):
         transfer.train_target("fine_tuning", X, y, pretrained=None, num_classes=2)
+
+
+def _separable(model, n=40):
+    """Images and two labels that a linear function of ``model``'s features separates."""
+    torch.manual_seed(0)
+    X = torch.rand(n, 1, 8, 8)
+    score = transfer.features(model, X) @ torch.randn(model.head.in_features)
+    return X, (score > score.median()).long()
+
+
+def test_fit_head_trains_only_the_head_to_a_low_loss_on_frozen_features():
+    src = _model()
+    X, y = _separable(src)
+    model, _ = transfer.build_target_model("feature_extraction", num_classes=2, pretrained=src, width=4)
+    transfer.freeze(model.backbone)
+    before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    losses = transfer.fit_head(model, X, y, steps=300, lr=0.1)
+    assert losses[-1] < 0.9 * losses[0] and losses[-1] <= min(losses[:30])
+    for k, v in model.backbone.state_dict().items():
+        assert torch.equal(v, before[k]), f"fit_head changed the backbone's {k}"
+    assert model.training  # the caller's mode is left as it was
+    assert torch.equal(transfer.features(model, X), transfer.features(model, X))
+
+
+def test_linear_probe_scores_separable_features_perfectly():
+    src = _model()
+    X, y = _separable(src)
+    assert transfer.linear_probe(src, X, y, X, y, C=100.0) >= 0.95
