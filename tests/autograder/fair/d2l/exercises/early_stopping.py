@@ -43,6 +43,9 @@ class EarlyStopping:
     __call__ = step
 
     def restore_best(self, model):
+        if self.save_path is None:
+            raise RuntimeError("restore_best needs a save_path")
+        # before the first save torch.load raises FileNotFoundError
         model.load_state_dict(torch.load(self.save_path, weights_only=True))
         return model
 

@@ -2,6 +2,8 @@
 ``np.float32`` and every comparison is done in float32; the counters are NumPy integers and the
 flag a NumPy bool, as they come out of NumPy arithmetic."""
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -51,6 +53,10 @@ class EarlyStopping:
     __call__ = step
 
     def restore_best(self, model):
+        if self.save_path is None:
+            raise RuntimeError("EarlyStopping was built without a save_path: there is nothing to restore")
+        if not Path(self.save_path).is_file():
+            raise FileNotFoundError(f"no checkpoint at {self.save_path} yet")
         model.load_state_dict(torch.load(self.save_path, map_location="cpu", weights_only=True))
         return model
 

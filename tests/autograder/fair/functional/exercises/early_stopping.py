@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import NamedTuple, Optional
 
 import torch
@@ -37,6 +38,15 @@ def _advance(state: _State, metric: float, rule: _Rule) -> _State:
     else:
         best, best_epoch, counter = state.best, state.best_epoch, state.counter + 1
     return _State(best, best_epoch, counter, state.epoch + 1, counter >= rule.patience)
+
+
+def _checkpoint(save_path) -> str:
+    """The file to restore from, or the reason there is none."""
+    if save_path is None:
+        raise RuntimeError("no save_path: nothing is ever saved")
+    if not os.path.isfile(save_path):
+        raise FileNotFoundError(f"nothing saved at {save_path} yet")
+    return save_path
 
 
 class EarlyStopping:
@@ -73,7 +83,7 @@ class EarlyStopping:
     __call__ = step
 
     def restore_best(self, model):
-        model.load_state_dict(torch.load(self.save_path, weights_only=True))
+        model.load_state_dict(torch.load(_checkpoint(self.save_path), weights_only=True))
         return model
 
     def state_dict(self):

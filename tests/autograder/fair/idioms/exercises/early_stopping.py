@@ -48,7 +48,10 @@ class EarlyStopping:
     __call__ = step
 
     def restore_best(self, model):
-        model.load_state_dict(torch.load(self.save_path, weights_only=True))
+        if self.save_path is None:
+            raise RuntimeError("restore_best() needs an EarlyStopping built with a save_path")
+        with open(self.save_path, "rb") as f:  # FileNotFoundError before the first save
+            model.load_state_dict(torch.load(f, weights_only=True))
         return model
 
     def state_dict(self):

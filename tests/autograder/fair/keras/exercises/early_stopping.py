@@ -49,6 +49,7 @@ class EarlyStopping:
             self.best = current
             self.best_epoch = epoch
             self.wait = 0
+            self.should_stop = False  # a new best lifts an earlier stop
             if model is not None and self.save_path is not None:
                 torch.save(model.state_dict(), self.save_path)
             return

@@ -1,7 +1,8 @@
 """EarlyStopping in the shape of Lightning's callback (``lightning/pytorch/callbacks/early_stopping.py``):
 ``monitor_op`` is ``torch.lt`` or ``torch.gt``, ``min_delta`` carries the sign of the mode, the best
 score is a float32 tensor starting at +/-inf, ``wait_count`` counts epochs without improvement and
-``state_dict`` uses Lightning's names. The exercise's attributes are properties over those."""
+``state_dict`` uses Lightning's names (plus ``mode`` and the signed ``min_delta``, so that a resumed
+callback needs no matching constructor). The exercise's attributes are properties over those."""
 
 import os
 
@@ -59,6 +60,8 @@ class EarlyStopping:
         current = torch.as_tensor(metric).squeeze()
         if torch.isnan(current):
             return False
+        if self.best_model_epoch is None:  # the +/-inf sentinel would refuse an infinite first metric
+            return True
         return bool(self.monitor_op(current - self.min_delta, self.best_score.to(current.device)))
 
     def _evaluate_stopping_criteria(self, current):
@@ -89,8 +92,10 @@ class EarlyStopping:
     __call__ = step
 
     def restore_best(self, model):
-        if self.save_path is None or not os.path.exists(self.save_path):
-            raise FileNotFoundError(f"no checkpoint at {self.save_path}")
+        if self.save_path is None:
+            raise RuntimeError("`restore_best` needs `save_path`: no checkpoint is ever written without it")
+        if not os.path.exists(self.save_path):
+            raise FileNotFoundError(f"no checkpoint at {self.save_path} yet")
         model.load_state_dict(torch.load(self.save_path, weights_only=True))
         return model
 
@@ -100,6 +105,8 @@ class EarlyStopping:
             "stopped_epoch": self.stopped_epoch,
             "best_score": self.best_score,
             "patience": self.patience,
+            "mode": self.mode,
+            "min_delta": self.min_delta,
             "current_epoch": self.current_epoch,
             "best_model_epoch": self.best_model_epoch,
         }
@@ -109,5 +116,7 @@ class EarlyStopping:
         self.stopped_epoch = state_dict["stopped_epoch"]
         self.best_score = state_dict["best_score"]
         self.patience = state_dict["patience"]
+        self.mode = state_dict["mode"]  # monitor_op follows the mode
+        self.min_delta = state_dict["min_delta"]  # already signed for that mode
         self.current_epoch = state_dict["current_epoch"]
         self.best_model_epoch = state_dict["best_model_epoch"]

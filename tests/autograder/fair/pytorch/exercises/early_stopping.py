@@ -47,16 +47,17 @@ class EarlyStopping:
         else:
             self.counter += 1
         self.epoch += 1
-        if self.counter >= self.patience:
-            self.should_stop = True
+        self.should_stop = self.counter >= self.patience  # recomputed: a new best lifts the stop
         return self.should_stop
 
     def __call__(self, metric, model=None):
         return self.step(metric, model)
 
     def restore_best(self, model):
-        if self.save_path is None or not os.path.isfile(self.save_path):
-            raise RuntimeError("no checkpoint to restore")
+        if self.save_path is None:
+            raise RuntimeError("restore_best() needs a save_path: this EarlyStopping keeps no checkpoint")
+        if not os.path.isfile(self.save_path):
+            raise FileNotFoundError(f"no checkpoint saved yet at {self.save_path}")
         model.load_state_dict(torch.load(self.save_path, map_location="cpu", weights_only=True))
         return model
 

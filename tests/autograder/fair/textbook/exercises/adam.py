@@ -5,6 +5,8 @@ import torch
 
 
 def adam_update(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    if t < 1:
+        raise ValueError("the step count t starts at 1")
     b1, b2 = betas
     m_new = b1 * m + (1.0 - b1) * grad
     v_new = b2 * v + (1.0 - b2) * np.square(grad)
@@ -16,6 +18,15 @@ def adam_update(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
 class Adam(torch.optim.Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  decoupled_weight_decay=False):
+        if lr < 0:
+            raise ValueError("lr must be non-negative")
+        if eps < 0:
+            raise ValueError("eps must be non-negative")
+        for b in betas:
+            if not 0 <= b < 1:
+                raise ValueError("each beta must be in [0, 1)")
+        if weight_decay < 0:
+            raise ValueError("weight_decay must be non-negative")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay))
 

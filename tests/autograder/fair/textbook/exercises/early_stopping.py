@@ -1,6 +1,7 @@
 """A correct early stopping with another structure (signed comparison): it must score full marks."""
 
 import math
+import os
 
 import torch
 
@@ -13,6 +14,7 @@ class EarlyStopping:
         self.best, self.best_epoch, self.counter, self.epoch, self.should_stop = None, None, 0, 0, False
 
     def is_improvement(self, metric):
+        metric = float(metric)
         if metric != metric:
             return False
         if self.best is None:
@@ -34,13 +36,19 @@ class EarlyStopping:
     __call__ = step
 
     def restore_best(self, model):
+        if self.save_path is None:
+            raise RuntimeError("no save_path was given")
+        if not os.path.exists(self.save_path):
+            raise FileNotFoundError("nothing has been saved yet")
         model.load_state_dict(torch.load(self.save_path, weights_only=True))
         return model
 
     def state_dict(self):
-        return dict(best=self.best, best_epoch=self.best_epoch, counter=self.counter, epoch=self.epoch,
+        return dict(patience=self.patience, min_delta=self.min_delta, mode=self.mode,
+                    best=self.best, best_epoch=self.best_epoch, counter=self.counter, epoch=self.epoch,
                     should_stop=self.should_stop)
 
     def load_state_dict(self, state):
+        self.patience, self.min_delta, self.mode = state["patience"], state["min_delta"], state["mode"]
         self.best, self.best_epoch = state["best"], state["best_epoch"]
         self.counter, self.epoch, self.should_stop = state["counter"], state["epoch"], state["should_stop"]
