@@ -54,7 +54,8 @@ def group_norm(x: torch.Tensor, groups: int, eps: float = 1e-5) -> torch.Tensor:
 
 def plot_norm_axes(n: int = 4, c: int = 6, groups: int = 2, axes=None):
     """The four layers' statistics on an ``N x C`` grid (the spatial axes folded into each cell):
-    the cells coloured alike share one mean and variance. Returns the figure."""
+    the cells that carry the same number (and colour) share one mean and variance. A 2 x 2 grid of
+    panels; returns the figure."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -65,7 +66,8 @@ def plot_norm_axes(n: int = 4, c: int = 6, groups: int = 2, axes=None):
         "InstanceNorm": lambda i, j: i * c + j,
     }
     if axes is None:
-        fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.0))
+        _, axes = plt.subplots(2, 2, figsize=(8, 5.6))
+    axes = list(np.ravel(axes))
     fig = axes[0].figure
     cmap = plt.get_cmap("tab20")
     for ax, (title, which) in zip(axes, panels.items()):
@@ -81,6 +83,9 @@ def plot_norm_axes(n: int = 4, c: int = 6, groups: int = 2, axes=None):
         ax.set_yticks(range(n), [str(i) for i in range(n)])
         ax.set_xlabel("channel C")
         ax.set_ylabel("sample N")
-        ax.set_title(f"{title}\n{len(np.unique(ids))} (mean, var) pairs", fontsize=10)
+        for i in range(n):
+            for j in range(c):
+                ax.text(j, i, str(codes.reshape(n, c)[i, j]), ha="center", va="center", fontsize=8)
+        ax.set_title(f"{title}: {len(np.unique(ids))} (mean, var) pairs", fontsize=10)
     fig.tight_layout()
     return fig
