@@ -136,7 +136,7 @@ SPEC: dict[str, tuple[Rule, ...]] = {
         _r("best: the best metric so far", "early_stopping.best_value", "early_stopping.new_object"),
         _r("best_epoch: the 0-based index of the ``step`` call", "early_stopping.best_epoch"),
         _r("counter: epochs since the last improvement.", "early_stopping.counter_reset"),
-        _r("should_stop: ``True`` once ``counter >= patience``.", "early_stopping.resume_into_defaults",
+        _r("should_stop: the last ``step``'s answer, ``counter >= patience``", "early_stopping.resume_into_defaults",
            "early_stopping.new_object"),
         _r("epoch: how many times ``step`` has been called.", "early_stopping.resume_into_defaults"),
         _r("A new object has ``best = best_epoch = None``", "early_stopping.new_object"),
