@@ -338,7 +338,8 @@ def _name_mistake(case: Case, got: dict, expected: dict, ctx: judges.Context) ->
             continue
         if judges.JUDGES[case.judge](case, mutant, expected, ctx).passed:
             continue  # this mistake does not show on this case
-        if judges.JUDGES[case.judge](case, got, mutant, ctx).passed:
+        same = judges.MATCHERS.get(case.judge)
+        if same(got, mutant) if same else judges.JUDGES[case.judge](case, got, mutant, ctx).passed:
             return m.name
     return None
 
@@ -391,6 +392,54 @@ def _say_once(tests: list[TestResult], causes: list[tuple[str, str] | None]) -> 
                 t.output = f"not run: see {carrier.id} ({short})"
 
 
+def _credit(candidates: list[tuple[TestResult, str]], tests: list[TestResult]) -> None:
+    """Pass the cases whose only fault is a catalogued mistake charged on other cases, once one of
+    those cases has charged it: the mistake then shows where it belongs. Where it does not (the
+    student's code only looks like it on this case), the case stays failed and the name is dropped."""
+    by_id = {t.id: t for t in tests}
+    for t, name in candidates:
+        m = mistakes.BY_NAME[name]
+        homes = [by_id[c] for c in m.charged_on if c in by_id]
+        if any(h.mistake == name and not h.passed for h in homes):
+            t.status, t.score = "passed", t.max_score
+            t.output = (f"passed: apart from [{m.name}] ({m.title}), which is charged on {', '.join(m.charged_on)} "
+                        "only, this case's behaviour is right (your result is the reference's with that one mistake)")
+            if t.visibility != "visible":
+                t.output = f"{HIDDEN_POLICY}.\n{t.output}"
+            t.symptom = None
+            continue
+        t.mistake = None
+        lines = t.output.split("\n")
+        t.output = "\n".join(line for line in lines if not line.startswith((f"likely mistake [{name}]", f"hint: {m.hint}")))
+        if t.visibility == "visible" and judges.HINTS.get(_judge_of(t)):
+            t.output = t.output.replace("\nto reproduce it", f"\nhint: {judges.HINTS[_judge_of(t)]}\nto reproduce it", 1)
+
+
+def _judge_of(t: TestResult) -> str:
+    return next((c.judge for c in PUBLIC if c.id == t.id), "")
+
+
+def _diagnose_once(failed: list[TestResult]) -> None:
+    """A named mistake's hint and a symptom's explanation in full once, on the first case that shows it;
+    the other cases keep their own values and inputs and point there."""
+    first: dict[str, TestResult] = {}
+    for t in failed:
+        for key in filter(None, (t.mistake and "m:" + t.mistake, t.symptom and "s:" + t.symptom)):
+            first.setdefault(key, _carrier([u for u in failed if key in (f"m:{u.mistake}", f"s:{u.symptom}")]))
+    for t in failed:
+        lines, out = t.output.split("\n"), []
+        for line in lines:
+            if t.symptom and line.startswith(f"diagnosis [{t.symptom}]: ") and first[f"s:{t.symptom}"] is not t:
+                line = f"diagnosis [{t.symptom}]: see {first[f's:{t.symptom}'].id}"
+            elif t.mistake and first[f"m:{t.mistake}"] is not t:
+                if line.startswith(f"hint: {mistakes.BY_NAME[t.mistake].hint}"):
+                    continue
+                if line.startswith(f"likely mistake [{t.mistake}]: "):
+                    line += f" (hint: see {first[f'm:{t.mistake}'].id})"
+            out.append(line)
+        t.output = "\n".join(out)
+
+
 def _judge_case(c: Case, run: _Run, expected: Any, opts: Options,
                 device: str) -> tuple[TestResult, tuple[str, str] | None]:
     """The verdict on one case, and the cause it shares with other cases (None: its own)."""
@@ -429,14 +478,7 @@ def _judge_case(c: Case, run: _Run, expected: Any, opts: Options,
             except Exception:  # noqa: BLE001
                 mistake = None
             if mistake and _credited(c, mistakes.BY_NAME[mistake]):
-                m = mistakes.BY_NAME[mistake]
-                where = ", ".join(m.charged_on)
-                msg = (f"passed: apart from [{m.name}] ({m.title}), which is charged on {where} only, this "
-                       f"case's behaviour is right (your result is the reference's with that one mistake)")
-                if c.visibility != "visible":
-                    msg = f"{HIDDEN_POLICY}.\n{msg}"
-                return TestResult(c.id, c.exercise, c.title, c.points, c.points, "passed", msg, c.visibility,
-                                  mistake, _seconds(record)), None
+                cause = ("credit", mistake)  # decided once every case is judged (_credit)
     if status:
         symptom = None
     if symptom:
@@ -446,7 +488,9 @@ def _judge_case(c: Case, run: _Run, expected: Any, opts: Options,
         msg = f"{msg}\nlikely mistake [{m.name}]: {m.title}.\nhint: {m.hint}"
     elif not status and not symptom and record is not None and record.get("ok") and c.judge in judges.HINTS:
         msg = f"{msg}\nhint: {judges.HINTS[c.judge]}"
-    if not status and cause is None:
+    if status and c.visibility != "visible":
+        msg = f"passed; {HIDDEN_POLICY}."
+    if not status and (cause is None or cause[0] == "credit"):
         if c.visibility != "visible":
             error = None if record is None or record.get("ok") else str(record.get("error"))
             msg = _hidden_message(mistake, symptom, error)
@@ -511,9 +555,12 @@ def _reproduce(case: Case) -> str:
 def _judge_exercise(cases: list[Case], run: _Run, expected: dict[str, Any], opts: Options,
                     device: str) -> list[TestResult]:
     judged = [_judge_case(c, run, expected[c.id], opts, device) for c in cases]
+    _credit([(t, cause[1]) for t, cause in judged if cause and cause[0] == "credit"], [t for t, _ in judged])
+    judged = [(t, None if cause and cause[0] == "credit" else cause) for t, cause in judged]
     tests = [t for t, _ in judged]
     failed = [t for t in tests if not t.passed]
     _say_once(tests, [cause for _, cause in judged])
+    _diagnose_once(failed)
     printed = _printed(run.result)
     if failed and printed:  # once per exercise, where the student reads first
         carrier = _carrier(failed)

@@ -31,7 +31,8 @@ class Verdict:
 SYMPTOMS = {
     "params_unchanged": "the parameters did not change: update them in place (p.add_(...), p.addcdiv_(...), "
                         "or p.data = ...) under torch.no_grad(); `p = p - ...` only rebinds a local name.",
-    "returned_none": "the function returned None: a missing `return` statement?",
+    "returned_none": "the function returned None: a missing `return` statement? Return what the docstring says "
+                     "(restore_best: the model it loaded into).",
     "input_mutated": "your code changed an array or tensor that belongs to the caller (an in-place operation "
                      "such as x *= ..., w -= ..., grad.add_(...)): compute into new arrays/tensors instead.",
     "nan_or_inf": "NaN or inf appeared where the reference stays finite: look for a division by zero "
@@ -168,6 +169,8 @@ def trajectory(case, got: dict, expected: dict, ctx: Context) -> Verdict:
                    + _row(name, ee, ge) + _state_rows(case, got, expected, step, idx))
         if step > 0:
             message += f"\n  (after step {step} they still matched: {name} = {_fmt(float(e[step - 1, idx]))})"
+        elif "init" in expected:
+            message += f"\n  (before step 1, {name} = {_fmt(float(np.asarray(expected['init'])[idx]))})"
         symptom = None
         init = got.get("init")
         nonfinite = ~np.isfinite(g)
@@ -395,6 +398,13 @@ def es_resume(case, got: dict, expected: dict, ctx: Context) -> Verdict:
         return Verdict(False, f"the run without interruption keeps best = {ge[:n]}; expected {ee[:n]} "
                               f"(metrics {metrics}, {kwargs}): resuming is judged once best is right")
     return Verdict(True, "the resumed run decides exactly as the uninterrupted one")
+
+
+# How to tell that a student's observation is a catalogued mistake's, for judges that compare the
+# student with itself (judging ``got`` against the mutant's observation says nothing there).
+MATCHERS: dict[str, Callable[[dict, dict], bool]] = {
+    "es_resume": lambda got, mutant: all(_same(got.get(k), mutant.get(k)) for k in ("decisions", "final", "own_decisions")),
+}
 
 
 @judge
@@ -756,8 +766,15 @@ def resume_loaded(case, got: dict, expected: dict, ctx: Context) -> Verdict:
         return Verdict(False, f"{where}; right after loading: {', '.join(wrong)}. load_state_dict must restore every "
                               "setting and counter, should_stop included.")
     if got.get("decisions") != expected["decisions"]:
-        return Verdict(False, f"{where}; the resumed run decided {got.get('decisions')}, expected "
-                              f"{expected['decisions']}: the loaded object must use the loaded patience, min_delta "
-                              "and mode, not those it was built with.")
+        metrics, split = case.args["metrics"], case.args["split"]
+        gd, ed = got.get("decisions") or [], expected["decisions"]
+        first = next((i for i in range(max(len(gd), len(ed))) if i >= len(gd) or i >= len(ed) or gd[i] != ed[i]), 0)
+        return Verdict(False, f"{where}; at epoch {first} (metric {metrics[first] if first < len(metrics) else '-'}) the "
+                              f"resumed run decided {gd[first] if first < len(gd) else 'nothing (it had stopped)'}, "
+                              f"expected {ed[first] if first < len(ed) else 'nothing (it had stopped)'} (all decisions: "
+                              f"{gd}, expected {ed}; the first {split} came before the interruption). Either the loaded "
+                              "object does not use the loaded patience, min_delta and mode (not those it was built "
+                              "with), or should_stop is not recomputed on each step (stop = counter >= patience, so "
+                              "an improvement after a stop says False again).")
     return Verdict(True, "resumed exactly, settings included")
 

