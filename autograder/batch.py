@@ -59,6 +59,7 @@ class BatchOptions:
     grade_args: tuple[str, ...] = ()  # passed through to ``python -m autograder grade``
     student_timeout: float = 600.0
     progress: bool = True
+    gradebook: object = None  # gradebook.GradebookOptions: Canvas CSV, late penalties, reports
 
 
 @dataclass
@@ -364,6 +365,16 @@ def run(opts: BatchOptions) -> int:
     shutil.rmtree(opts.out / "scratch", ignore_errors=True)
     rows = write_gradebook(subs, opts.out)
     print(f"gradebook: {opts.out / 'gradebook.csv'} ({len(rows)} students); summary: {opts.out / 'summary.md'}")
+    from . import gradebook
+
+    try:  # cases.csv, insight, reports/, late.csv, canvas.csv: derived from results/, never changing it
+        written = gradebook.write_class_files(opts.out, opts.gradebook or gradebook.GradebookOptions(),
+                                              [s.student for s in subs])
+    except gradebook.GradebookError as exc:
+        print(f"error: {exc}\nthe grading is kept; fix the input and run `python -m autograder gradebook "
+              f"{opts.out}` (no regrading)", file=sys.stderr)
+        return 2
+    print(f"also: {', '.join(written)}")
     return 0
 
 

@@ -20,6 +20,7 @@ Exit codes
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -28,7 +29,7 @@ from pathlib import Path
 from . import config, environment, mistakes
 from .cases import PUBLIC
 from .environment import GraderEnvironmentError
-from .results import Report, write_atomic, write_gradescope
+from .results import Report, write_atomic
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_ENVIRONMENT = 0, 1, 2, 3, 4
 
@@ -53,6 +54,18 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=config.THREADS, help="torch threads in the student's process")
 
 
+def _gradebook_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--assignment", type=Path, default=None,
+                   help="the assignment file (TOML): title, Canvas column, due dates, late policy")
+    p.add_argument("--times", type=Path, default=None,
+                   help="a CSV of submission times (columns student, submitted_at) for the late policy")
+    p.add_argument("--roster", type=Path, default=None,
+                   help="Canvas's gradebook export: whom each submission belongs to (implies --canvas)")
+    p.add_argument("--canvas", action="store_true", help="write canvas.csv, for Canvas's gradebook import")
+    p.add_argument("--canvas-per-exercise", action="store_true",
+                   help="one Canvas column per exercise instead of one for the total")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--hidden", type=Path, action="append", default=[],
                        help="a JSON file of hidden cases kept outside the student's copy (repeatable)")
     grade.add_argument("--exercise", action="append", default=None, help="grade only these exercises (repeatable)")
+    grade.add_argument("--assignment", type=Path, default=None,
+                       help="the assignment file whose late policy applies (with --metadata)")
+    grade.add_argument("--metadata", type=Path, default=None,
+                       help="Gradescope's submission_metadata.json: the submission time and due dates")
     _common(grade)
 
     batch = sub.add_parser("batch", help="grade every submission of a folder (folders or zips) into a gradebook")
@@ -87,7 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds for one student's whole grading (default: the exercises' limits + "
                             f"{batch_defaults()['grace']:g} s)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _gradebook_args(batch)
     _common(batch)
+
+    book = sub.add_parser("gradebook", help="rewrite the gradebooks, insight and student reports of a batch's "
+                          "folder from its results (no regrading)")
+    book.add_argument("out", type=Path, help="the --out folder of batch")
+    _gradebook_args(book)
 
     similarity = sub.add_parser("similarity", help="compare the submissions of a folder, exercise by exercise "
                                 "(copydetect; the stubs' code ignored) into similarity.html and similarity.csv")
@@ -104,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     package.add_argument("--out", type=Path, required=True, help="the zip file to write")
     package.add_argument("--hidden", type=Path, default=None,
                          help="hidden cases to include (default: instructor/hidden_cases.json)")
+    package.add_argument("--assignment", type=Path, default=None,
+                         help="an assignment file whose late policy each run applies to Gradescope's metadata")
 
     release = sub.add_parser("release", help="build the student copy of the course (no solutions, no hidden tests)")
     release.add_argument("--out", type=Path, required=True, help="an empty or new folder")
@@ -161,6 +186,8 @@ def _validate(args, command: str) -> list[str]:
             load_hidden(h)
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"--hidden {h}: not a file of hidden cases ({type(exc).__name__}: {exc})") from None
+    if getattr(args, "assignment", None) is not None or getattr(args, "metadata", None) is not None:
+        _late_penalty(args)  # a malformed file is bad usage too
     environment.check_python(command)  # first: what follows imports torch
     from . import grader, sandbox
 
@@ -200,12 +227,33 @@ def cmd_check(args) -> int:
     return EXIT_OK if all(t.passed for t in report.tests) else EXIT_FAILED
 
 
+def _late_penalty(args):
+    """The penalty of --assignment's policy for the submission --metadata describes (None without both)."""
+    from . import late
+
+    if (args.assignment is None) != (args.metadata is None):
+        raise ValueError("--assignment and --metadata go together: the policy, and when the submission was made")
+    if args.assignment is None:
+        return None
+    assignment = late.load_assignment(args.assignment)
+    return late.penalty(assignment, late.read_metadata(args.metadata, assignment.timezone))
+
+
 def _write_outputs(report: Report, args) -> None:
-    write_gradescope(report, args.out)
+    from . import late
+
+    pen = _late_penalty(args) if getattr(args, "assignment", None) else None
+    data = report.to_gradescope()
+    if pen is not None:
+        data = late.apply(data, pen)  # the score less the penalty; the tests keep what the code earned
+    write_atomic(args.out, json.dumps(data, indent=2) + "\n")
     if args.junit:
         write_atomic(args.junit, report.to_junit())
     if args.markdown:
-        write_atomic(args.markdown, report.to_markdown())
+        note = f"**Late:** {pen.reason}; score {data['score']:g} / {data['max_score']:g}.\n\n" if pen and pen.reason else ""
+        text = report.to_markdown()
+        head, _, rest = text.partition("\n\n")
+        write_atomic(args.markdown, head + "\n\n" + note + rest)
 
 
 def _no_score(args, message: str, code: int) -> int:
@@ -228,6 +276,7 @@ def cmd_grade(args) -> int:
     except (RuntimeError, ValueError) as exc:
         report = Report(notes=[f"grading could not start: {exc}"])
         print(f"error: {exc}", file=sys.stderr)
+        args.assignment = None  # the report of a usage error carries no penalty
         _write_outputs(report, args)
         print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
         return EXIT_USAGE
@@ -280,9 +329,50 @@ def cmd_batch(args) -> int:
         for e in exercises:
             passed += ["--exercise", e]
     limit = args.student_timeout or sum(args.timeout or config.TIMEOUT[e] for e in exercises) + batch.GRACE_S
+    try:
+        book = _gradebook_options(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     opts = batch.BatchOptions(submissions=args.submissions.resolve(), out=args.out.resolve(), jobs=args.jobs,
-                              grade_args=tuple(passed), student_timeout=limit, progress=not args.no_progress)
+                              grade_args=tuple(passed), student_timeout=limit, progress=not args.no_progress,
+                              gradebook=book)
     return batch.run(opts)
+
+
+def _gradebook_options(args):
+    """GradebookOptions from the command line; ValueError (LateError) for a missing or malformed file."""
+    from . import gradebook, late
+
+    for flag in ("times", "roster"):
+        path = getattr(args, flag)
+        if path is not None and not path.is_file():
+            raise ValueError(f"--{flag} {path}: no such file")
+    assignment = late.load_assignment(args.assignment) if args.assignment else None
+    if args.times and assignment is None:
+        raise ValueError("--times needs --assignment: the due date and the late policy")
+    if args.times:
+        late.read_times(args.times, assignment.timezone)  # malformed: say so before grading
+    if args.roster:
+        gradebook.read_roster(args.roster)
+    return gradebook.GradebookOptions(assignment=assignment, times=args.times, roster=args.roster,
+                                      per_exercise=args.canvas_per_exercise,
+                                      canvas=args.canvas or args.canvas_per_exercise)
+
+
+def cmd_gradebook(args) -> int:
+    from . import gradebook
+
+    if not (args.out / "results").is_dir():
+        print(f"error: {args.out} holds no results/ folder: run batch with --out {args.out} first", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        written = gradebook.write_class_files(args.out, _gradebook_options(args))
+    except ValueError as exc:  # GradebookError, LateError
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote in {args.out}: {', '.join(written)}")
+    return EXIT_OK
 
 
 def cmd_similarity(args) -> int:
@@ -316,7 +406,7 @@ def cmd_package(args) -> int:
     from .release import ReleaseError, build_gradescope
 
     try:
-        names = build_gradescope(args.out, hidden=args.hidden)
+        names = build_gradescope(args.out, hidden=args.hidden, assignment=args.assignment)
     except (ReleaseError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -370,6 +460,6 @@ def cmd_mutate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "similarity": cmd_similarity, "package": cmd_package,
+    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "gradebook": cmd_gradebook, "similarity": cmd_similarity, "package": cmd_package,
                 "release": cmd_release, "list": cmd_list, "mistakes": cmd_mistakes, "mutate": cmd_mutate}
     return commands[args.command](args)

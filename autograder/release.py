@@ -59,8 +59,12 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
 cd "$ROOT/source"
 mkdir -p "$ROOT/results"
+LATE=()  # packaged with --assignment: its late policy, applied to Gradescope's submission time
+if [ -f "$ROOT/source/assignment.toml" ]; then
+    LATE=(--assignment "$ROOT/source/assignment.toml" --metadata "$ROOT/submission_metadata.json")
+fi
 exec "$PYTHON" -m autograder grade --submission "$ROOT/submission" --out "$ROOT/results/results.json" \\
-    --hidden "$ROOT/source/hidden_cases.json" --device cpu --isolation auto
+    --hidden "$ROOT/source/hidden_cases.json" --device cpu --isolation auto "${LATE[@]}"
 """
 
 
@@ -234,8 +238,10 @@ def _zip_add(z: zipfile.ZipFile, name: str, data: bytes, executable: bool = Fals
     z.writestr(info, data)
 
 
-def build_gradescope(out: Path, root: Path = ROOT, hidden: Path | None = None) -> list[str]:
-    """Write Gradescope's autograder zip to ``out``; return the names it holds."""
+def build_gradescope(out: Path, root: Path = ROOT, hidden: Path | None = None,
+                     assignment: Path | None = None) -> list[str]:
+    """Write Gradescope's autograder zip to ``out``; return the names it holds. With ``assignment``,
+    every run applies its late policy to the submission time in Gradescope's metadata."""
     hidden = Path(hidden) if hidden else root / "instructor" / "hidden_cases.json"
     if not (root / "solutions").is_dir():
         raise ReleaseError("the Gradescope autograder needs the reference: build it from the instructor's copy")
@@ -250,6 +256,11 @@ def build_gradescope(out: Path, root: Path = ROOT, hidden: Path | None = None) -
         "requirements-autograder.txt": (_pins(root).encode(), False),
         "hidden_cases.json": (hidden.read_bytes(), False),
     }
+    if assignment is not None:
+        from .late import load_assignment
+
+        load_assignment(assignment)  # LateError (a ValueError) for a malformed file, now
+        files["assignment.toml"] = (Path(assignment).read_bytes(), False)
     for package in ("autograder", "solutions"):
         for path in sorted((root / package).rglob("*")):
             rel = path.relative_to(root)
