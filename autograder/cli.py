@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                             f"{batch_defaults()['grace']:g} s)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     _gradebook_args(batch)
+    batch.add_argument("--similarity", action="store_true",
+                       help="also compare the submissions (similarity.html, similarity.csv; see the similarity command)")
     _common(batch)
 
     book = sub.add_parser("gradebook", help="rewrite the gradebooks, insight and student reports of a batch's "
@@ -337,7 +339,14 @@ def cmd_batch(args) -> int:
     opts = batch.BatchOptions(submissions=args.submissions.resolve(), out=args.out.resolve(), jobs=args.jobs,
                               grade_args=tuple(passed), student_timeout=limit, progress=not args.no_progress,
                               gradebook=book)
-    return batch.run(opts)
+    code = batch.run(opts)
+    if args.similarity and code in (EXIT_OK, EXIT_USAGE):  # EXIT_USAGE: graded, a gradebook input was bad
+        from . import similarity
+
+        result = similarity.run(opts.submissions, opts.out, exercises)
+        print(f"similarity: {len(result.flagged())} of {len(result.pairs)} pairs at or above "
+              f"{result.threshold:g}: {opts.out / 'similarity.html'}")
+    return code
 
 
 def _gradebook_options(args):

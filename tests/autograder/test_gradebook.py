@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -287,3 +288,46 @@ def test_gradescope_package_carries_the_assignment_file(tmp_path):
     bad.write_text("[late_policy]\ncap = 500\n")
     proc = run_cli("package", "gradescope", "--out", str(zip_path), "--assignment", str(bad))
     assert proc.returncode == 2 and "at most 100" in proc.stderr
+
+
+def test_batch_writes_the_class_files_and_a_rerun_keeps_what_was_graded(tmp_path):
+    """A real batch: Canvas-named submissions (the reference, the stubs, a zip without exercises/),
+    a CSV of times, the Canvas gradebook, similarity; interrupted results are regraded, others kept."""
+    subs = tmp_path / "subs"
+    shutil.copytree(ROOT / "solutions", subs / "lovelaceada_4021_99120_course" / "exercises",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "exercises", subs / "hoppergrace_LATE_4022_99121_course" / "exercises",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with zipfile.ZipFile(subs / "turingalan_4023_99122_homework.zip", "w") as z:
+        z.writestr("homework/notes.txt", "my solution is in my other folder")
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at\nlovelaceada_4021_99120_course,2025-03-09T01:00:00-08:00\n"
+                     "hoppergrace_LATE_4022_99121_course,2025-03-08T00:00:00-08:00\n"
+                     "turingalan_4023_99122_homework,2025-03-01T12:00:00-08:00\n")
+    out = tmp_path / "out"
+    args = ("batch", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20", "--exercise", "early_stopping",
+            "--no-progress", "--assignment", str(ASSIGNMENT), "--times", str(times), "--canvas", "--similarity")
+    proc = run_cli(*args, timeout=400)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    canvas = {r["ID"]: r for r in csv.DictReader((out / "canvas.csv").open()) if r["ID"]}
+    assert canvas["4021"]["Programming assignment 1 (48213)"] == "24"  # 30 points, 1 day 1 h late: 20%
+    assert canvas["4022"]["Programming assignment 1 (48213)"] == "0"  # the stubs
+    assert canvas["4023"]["Programming assignment 1 (48213)"] == "0"
+    page = (out / "reports" / "turingalan_4023_99122_homework.html").read_text()
+    assert "no exercises/ folder with adam.py, dropout.py, early_stopping.py was found" in page
+    assert "20% of the points earned" in (out / "reports" / "lovelaceada_4021_99120_course.html").read_text()
+    assert "| `early_stopping.patience` | 2 | 3 |" in (out / "summary.md").read_text()
+    assert (out / "similarity.csv").is_file() and (out / "cases.csv").is_file()
+
+    # a torn results file (an interrupted run) is regraded; the others are kept as they were
+    kept = (out / "results" / "lovelaceada_4021_99120_course.json").read_bytes()
+    (out / "results" / "hoppergrace_LATE_4022_99121_course.json").write_text('{"score": ')
+    proc = run_cli(*args, timeout=400)
+    assert proc.returncode == 0 and "2 already graded, 1 to grade" in proc.stdout, proc.stdout + proc.stderr
+    assert (out / "results" / "lovelaceada_4021_99120_course.json").read_bytes() == kept
+    # a bad gradebook input does not cost the grading: exit 2, the results stay, the command to rerun is named
+    bad = tmp_path / "bad_times.csv"
+    bad.write_text("student,submitted_at\nlovelaceada_4021_99120_course,yesterday\n")
+    proc = run_cli(*args[:-4], "--times", str(bad), "--canvas", timeout=400)
+    assert proc.returncode == 2 and "not an ISO 8601 time" in proc.stderr
+    assert (out / "results" / "lovelaceada_4021_99120_course.json").read_bytes() == kept
