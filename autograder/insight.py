@@ -77,6 +77,7 @@ def plot_insight(results: dict[str, dict], path: Path, top: int = 15) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     cases = [r for r in case_failures(results) if r[2]][:top]
     made = mistake_counts(results)[:top]
@@ -89,6 +90,7 @@ def plot_insight(results: dict[str, dict], path: Path, top: int = 15) -> None:
         counts = [r[1] for r in rows][::-1] or [0]
         ax.barh(names, counts, color=color)
         ax.set_xlim(0, n)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(f"{label} (of {len(results)})")
         ax.tick_params(axis="y", labelsize=8)
         for y, v in enumerate(counts):
