@@ -32,6 +32,8 @@ NOISE_T = 30  # k: matches shorter than this many filtered characters never coun
 WINDOW = 4  # winnowing window: every match of NOISE_T + WINDOW - 1 characters is found
 THRESHOLD = 0.6  # pairs at or above this similarity are flagged
 SHOWN = 0.3  # pairs below this are left out of the HTML report (the CSV has every pair)
+MAX_DETAILS = 100  # the HTML shows the code side by side for the most similar pairs, up to this many
+MAX_ROWS = 2000  # and lists at most this many pairs
 STUBS = Path(__file__).resolve().parents[1] / "exercises"
 
 
@@ -110,11 +112,14 @@ def collect(submissions: Path, exercises=config.EXERCISES) -> tuple[dict[str, di
 
 
 # ----------------------------------------------------------------------------- comparing ---
-def _lines(text: str, slices) -> list[tuple[int, int]]:
-    """1-based line ranges covered by copydetect's character slices."""
+def _line_starts(text: str) -> list[int]:
+    return [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+
+def _lines(starts: list[int], slices) -> list[tuple[int, int]]:
+    """1-based line ranges covered by copydetect's character slices (``starts``: where each line begins)."""
     import bisect
 
-    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
     ranges: list[tuple[int, int]] = []
     for lo, hi in zip(slices[0], slices[1]):
         first = bisect.bisect_right(starts, int(lo))
@@ -137,6 +142,7 @@ def compare(files: dict[str, dict[str, str]], stubs: dict[str, str] | None = Non
                                              if (STUBS / f"{e}.py").is_file()}
     pairs: list[Pair] = []
     skipped: dict[str, list[str]] = {}
+    everyone: dict[str, dict] = {}  # exercise -> student -> fingerprint
     for exercise, by_student in files.items():
         boilerplate = np.array([], dtype=np.int64)
         if exercise in stubs:  # every k-gram of the stub, not only the winnowed ones (as copydetect does)
@@ -149,19 +155,21 @@ def compare(files: dict[str, dict[str, str]], stubs: dict[str, str] | None = Non
                 prints[student] = fp
             else:
                 skipped.setdefault(exercise, []).append(student)
+        starts = {k: _line_starts(fp.raw_code) for k, fp in prints.items()}
         for a, b in itertools.combinations(sorted(prints), 2):
             tokens, (sa, sb), (slices_a, slices_b) = compare_files(prints[a], prints[b])
             pair = Pair(exercise, a, b, float(sa), float(sb), int(tokens))
             if tokens:
-                pair.lines_a = _lines(prints[a].raw_code, slices_a)
-                pair.lines_b = _lines(prints[b].raw_code, slices_b)
-                if pair.similarity >= min(SHOWN, threshold):
-                    pair.html_a = highlight_overlap(prints[a].raw_code, slices_a, "<mark>", "</mark>",
-                                                    escape_html=True)[0]
-                    pair.html_b = highlight_overlap(prints[b].raw_code, slices_b, "<mark>", "</mark>",
-                                                    escape_html=True)[0]
+                pair.lines_a = _lines(starts[a], slices_a)
+                pair.lines_b = _lines(starts[b], slices_b)
             pairs.append(pair)
+        everyone[exercise] = prints
     pairs.sort(key=lambda p: (-p.similarity, p.exercise, p.a, p.b))
+    for pair in [p for p in pairs if p.tokens and p.similarity >= min(SHOWN, threshold)][:MAX_DETAILS]:
+        fa, fb = everyone[pair.exercise][pair.a], everyone[pair.exercise][pair.b]
+        _, _, (slices_a, slices_b) = compare_files(fa, fb)
+        pair.html_a = highlight_overlap(fa.raw_code, slices_a, "<mark>", "</mark>", escape_html=True)[0]
+        pair.html_b = highlight_overlap(fb.raw_code, slices_b, "<mark>", "</mark>", escape_html=True)[0]
     return Result(pairs, files, skipped, list(notes or []), threshold)
 
 
@@ -191,7 +199,8 @@ mark{background:#ffd54f}h3{margin-top:2em}"""
 
 def to_html(result: Result) -> str:
     e = html.escape
-    shown = [p for p in result.pairs if p.similarity >= min(SHOWN, result.threshold) and p.html_a]
+    listed = [p for p in result.pairs if p.tokens and p.similarity >= min(SHOWN, result.threshold)]
+    shown = listed[:MAX_ROWS]
     flagged = result.flagged()
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>Similarity report</title>",
            f"<style>{_CSS}</style></head><body><h1>Similarity report</h1>",
@@ -211,13 +220,20 @@ def to_html(result: Result) -> str:
                "<th>A in B</th><th>B in A</th><th>matching lines (A / B)</th></tr>")
     for i, p in enumerate(shown, 1):
         cls = " class='flag'" if p.similarity >= result.threshold else ""
-        out.append(f"<tr{cls}><td><a href='#pair{i}'>{i}</a></td><td>{e(p.exercise)}</td><td>{e(p.a)}</td>"
+        link = f"<a href='#pair{i}'>{i}</a>" if p.html_a else str(i)
+        out.append(f"<tr{cls}><td>{link}</td><td>{e(p.exercise)}</td><td>{e(p.a)}</td>"
                    f"<td>{e(p.b)}</td><td>{p.similarity:.2f}</td><td>{p.share_a:.0%}</td><td>{p.share_b:.0%}</td>"
                    f"<td>{e(_ranges(p.lines_a))} / {e(_ranges(p.lines_b))}</td></tr>")
     out.append("</table>")
     if not shown:
         out.append("<p>No pair reached the display threshold.</p>")
+    if len(listed) > len(shown) or sum(bool(p.html_a) for p in shown) < len(shown):
+        out.append(f"<p>{len(listed)} pairs reached {min(SHOWN, result.threshold):g}: the table lists the first "
+                   f"{len(shown)}, the code is shown for the first {sum(bool(p.html_a) for p in shown)} "
+                   "(similarity.csv has every pair).</p>")
     for i, p in enumerate(shown, 1):
+        if not p.html_a:
+            break
         out.append(f"<h3 id='pair{i}'>{i}. {e(p.exercise)}: {e(p.a)} and {e(p.b)}, similarity {p.similarity:.2f}</h3>"
                    f"<div class='side'><div><b>{e(p.a)}</b> ({p.share_a:.0%} of it matches)<pre>{p.html_a}</pre></div>"
                    f"<div><b>{e(p.b)}</b> ({p.share_b:.0%} of it matches)<pre>{p.html_b}</pre></div></div>")
