@@ -469,6 +469,7 @@ def cmd_mutate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "gradebook": cmd_gradebook, "similarity": cmd_similarity, "package": cmd_package,
-                "release": cmd_release, "list": cmd_list, "mistakes": cmd_mistakes, "mutate": cmd_mutate}
+    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "gradebook": cmd_gradebook,
+                "similarity": cmd_similarity, "package": cmd_package, "release": cmd_release, "list": cmd_list,
+                "mistakes": cmd_mistakes, "mutate": cmd_mutate}
     return commands[args.command](args)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -91,10 +90,8 @@ def identify(key: str, source: Path | None, exports: dict, tz=None) -> Student:
         if m:
             s.canvas_id, s.sis_login_id = m["id"], ""
             s.notes.append(f"Canvas download (user {m['id']}{', marked LATE' if m['late'] else ''})")
-        raw = None
         if source.is_dir() and (source / "submission_metadata.json").is_file():
-            meta_path = source / "submission_metadata.json"
-            s.submitted = read_metadata(meta_path, tz)
+            s.submitted = read_metadata(source / "submission_metadata.json", tz)
         elif source.is_file() and source.suffix.lower() == ".zip":
             raw = _zip_metadata(source)
             if raw is not None:
@@ -148,7 +145,7 @@ def _name_key(name: str) -> str:
 def match_roster(students: list[Student], roster: list[dict]) -> list[str]:
     """Fill each student's Canvas identity from the roster row that matches it (unique matches only);
     return the students no row matched."""
-    def unique(pred):
+    def unique(pred):  # called at once, inside the loop: the lambdas see the current student
         hits = [r for r in roster if pred(r)]
         return hits[0] if len(hits) == 1 else None
 

@@ -247,7 +247,8 @@ def apply(results: dict, pen: Penalty) -> dict:
     out["score"] = round(raw - lost, 4)
     note = f"Late: {pen.reason}: {raw:g} - {lost:g} = {out['score']:g} / {float(results.get('max_score', 0)):g} points."
     out["output"] = note + ("\n" + results["output"] if results.get("output") else "")
-    out["extra_data"] = {**(results.get("extra_data") or {}), "late_penalty": {"percent": pen.percent, "points": lost, "raw_score": raw,
+    out["extra_data"] = {**(results.get("extra_data") or {}), "late_penalty": {
+                           "percent": pen.percent, "points": lost, "raw_score": raw,
                            "late_by_minutes": math.ceil(pen.late_by.total_seconds() / 60),
                            "submitted_at": pen.submitted_at.isoformat() if pen.submitted_at else None,
                            "due_date": pen.due_date.isoformat() if pen.due_date else None}}
