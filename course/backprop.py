@@ -219,7 +219,7 @@ def draw_graph(
     """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = plt.subplots(figsize=(8.0, 3.6))
     for src, dst in edges:
         (x0, y0, _), (x1, y1, _) = nodes[src], nodes[dst]
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),

@@ -7,6 +7,11 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+# The book's text column shows about 800 pixels; matplotlib's inline figures have 100 pixels per
+# inch. A figure no wider than this keeps its labels at their size in the book (tests/book checks
+# that no figure is shown below 80% of it).
+MAX_WIDTH_IN = 8.0
+
 
 def plot_history(
     histories: Mapping[str, "object"],
@@ -14,9 +19,17 @@ def plot_history(
     title: str | None = None,
     logy: bool = False,
 ):
-    """One panel per metric, one line per named run (``{"Adam": history, ...}``)."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
+    """One panel per metric, one line per named run (``{"Adam": history, ...}``); two panels a row.
+
+    ``fig.axes`` lists the panels in the order of ``metrics``.
+    """
+    ncols = min(len(metrics), 2)
+    nrows = (len(metrics) + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH_IN if ncols > 1 else 5.0, 3.2 * nrows),
+                             squeeze=False)
+    for ax in list(axes.flat)[len(metrics):]:
+        fig.delaxes(ax)
+    for ax, metric in zip(axes.flat, metrics):
         for name, h in histories.items():
             values = h[metric] if not isinstance(h, dict) else h[metric]
             ax.plot(np.arange(1, len(values) + 1), values, label=name)
@@ -42,6 +55,7 @@ def show_images(
     """A grid of images: ``(H, W)``, ``(H, W, C)`` arrays or ``(C, H, W)`` tensors in [0, 1] or uint8."""
     n = len(images)
     nrows = (n + ncols - 1) // ncols
+    size = min(size, MAX_WIDTH_IN / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -103,11 +117,11 @@ def plot_paths(
     return ax
 
 
-def plot_lr_curves(curves: Mapping[str, Sequence[float]], xlabel: str = "step", ncols: int = 3):
-    """One small panel per learning-rate schedule."""
+def plot_lr_curves(curves: Mapping[str, Sequence[float]], xlabel: str = "step", ncols: int = 2):
+    """One small panel per learning-rate schedule, ``ncols`` a row, within the book's width."""
     n = len(curves)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 2.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH_IN, 2.4 * nrows), squeeze=False)
     for ax, (name, lrs) in zip(axes.flat, curves.items()):
         ax.plot(lrs)
         ax.set_title(name, fontsize=10)

@@ -6,6 +6,12 @@ error and no raw TeX left in the text; every image has loaded with a non-zero si
 collapsed block (a ``hide-output`` cell: ``<details class="hide">``) opens when its summary is
 clicked; and the search page finds the chapter by a word of its title. A full-page screenshot of
 each chapter is kept in ``_build/screenshots/`` for a person to look at.
+
+Nothing may be clipped or scrolled off at the width a reader on a laptop has (1280 px): no
+displayed equation, table, code cell, output or figure is wider than its box or the article; every
+figure is shown at no less than ``MIN_FIGURE_SCALE`` of its natural size, so that its labels stay
+readable; no backslash or dollar sign is left in the rendered text, the text inside equations
+(``\\text{...}``) included; and every link of the page points at an element or page that exists.
 """
 
 from __future__ import annotations
@@ -20,10 +26,10 @@ from book_helpers import chapter_docnames
 pytestmark = pytest.mark.slow
 
 TIMEOUT_MS = 30_000
-# TeX a reader must never see: display delimiters, and commands outside a MathJax container.
-RAW_TEX = re.compile(r"\$|\\(?:frac|sum|prod|nabla|partial|sqrt|mathbf|mathrm|hat|bar|tilde|"
-                     r"left|right|begin|end|cdot|odot|alpha|beta|gamma|eta|theta|lambda|epsilon|"
-                     r"sigma|mu|log|exp|leftarrow|gets|in)(?![A-Za-z])|\\\(|\\\[")
+# TeX a reader must never see: a dollar sign or a backslash anywhere in the prose (outside code and
+# equations), and a backslash in the text of an equation (``\\text{fan\\_in}`` shows ``fan\\_in``).
+RAW_TEX = re.compile(r"[$\\]")
+MIN_FIGURE_SCALE = 0.8
 
 VISIBLE_TEXT = """() => {
     const main = document.querySelector('article') || document.querySelector('main') || document.body;
@@ -42,6 +48,61 @@ MATH_REPORT = """() => {
         errors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent.slice(0, 80)),
     };
 }"""
+
+# What is wider than the box it is in, or reaches past the article: the content a reader has to
+# scroll sideways to see, or never sees.
+OVERFLOW = """() => {
+    const article = document.querySelector('article.bd-article') || document.querySelector('article') || document.body;
+    const right = article.getBoundingClientRect().right;
+    const kinds = {
+        'equation': 'div.math, mjx-container[display="true"]',
+        'table': 'table, .pst-scrollable-table-container, .table-wrapper',
+        'code cell': 'div.cell_input pre, div.cell_output pre, div.highlight pre, div.output pre',
+        'figure': 'img, figure, div.cell_output .output',
+    };
+    const found = [];
+    for (const [kind, selector] of Object.entries(kinds)) {
+        for (const e of article.querySelectorAll(selector)) {
+            if (e.closest('details:not([open])') || e.getClientRects().length === 0) continue;
+            const box = e.getBoundingClientRect();
+            if (e.scrollWidth > e.clientWidth + 1 || box.right > right + 1) {
+                found.push(`${kind} ${e.scrollWidth}px in ${e.clientWidth}px: ` +
+                           e.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60));
+            }
+        }
+    }
+    return found;
+}"""
+
+SMALL_FIGURES = """(minScale) => [...document.querySelectorAll('article img')]
+    .filter(i => i.naturalWidth > 0 && i.clientWidth > 0 && i.clientWidth < minScale * i.naturalWidth)
+    .map(i => `${i.getAttribute('src')} at ${Math.round(100 * i.clientWidth / i.naturalWidth)}%`)"""
+
+MATH_TEXT = """() => [...document.querySelectorAll('mjx-assistive-mml mtext, mjx-assistive-mml mi, mjx-assistive-mml mo')]
+    .map(e => e.textContent).filter(t => /[\\\\$]/.test(t))"""
+
+# Links of the page into the site: (url without fragment, fragment, whether it is this page).
+LINKS = """() => [...document.querySelectorAll('a[href]')]
+    .map(a => new URL(a.getAttribute('href'), document.baseURI))
+    .filter(u => u.origin === location.origin)
+    .map(u => [u.origin + u.pathname, decodeURIComponent(u.hash.slice(1)), u.pathname === location.pathname])"""
+
+
+def broken_links(page) -> list[str]:
+    """Links of ``page`` to a page of the site that does not load, or to an element of this page
+    that does not exist."""
+    broken, checked = [], {}
+    for url, fragment, same_page in page.evaluate(LINKS):
+        if same_page:
+            if fragment and not page.evaluate("id => !!document.getElementById(id)", fragment):
+                broken.append(f"#{fragment}")
+            continue
+        if url not in checked:
+            checked[url] = page.request.get(url).status
+        if checked[url] >= 400:
+            broken.append(f"{url} ({checked[url]})")
+    return sorted(set(broken))
+
 
 BROKEN_IMAGES = """() => [...document.querySelectorAll('img')]
     .filter(i => !(i.complete && i.naturalWidth > 0 && i.naturalHeight > 0))
@@ -98,11 +159,22 @@ def test_chapter_reads_well_in_a_browser(browser, server, screenshots, docname):
         assert not math["unrendered"], f"{docname}: equations MathJax did not render: {math['unrendered']}"
         assert math["containers"] >= math["math"], f"{docname}: {math}"
         assert not math["errors"], f"{docname}: TeX errors: {math['errors']}"
-        raw = sorted(set(m.group(0) for m in RAW_TEX.finditer(page.evaluate(VISIBLE_TEXT))))
-        assert not raw, f"{docname}: raw TeX in the visible text: {raw}"
+        text = page.evaluate(VISIBLE_TEXT)
+        raw = sorted(set(text[max(0, m.start() - 30):m.end() + 30].strip() for m in RAW_TEX.finditer(text)))
+        assert not raw, f"{docname}: a backslash or dollar sign in the rendered text: {raw}"
+        math_text = page.evaluate(MATH_TEXT)
+        assert not math_text, f"{docname}: a backslash or dollar sign inside equations: {math_text}"
+
+        overflow = page.evaluate(OVERFLOW)
+        assert not overflow, f"{docname}: content wider than the page can show:\n" + "\n".join(overflow)
+        small = page.evaluate(SMALL_FIGURES, MIN_FIGURE_SCALE)
+        assert not small, (f"{docname}: figures shrunk below {MIN_FIGURE_SCALE:.0%} of their size, "
+                           f"too small to read: {small}")
 
         broken = page.evaluate(BROKEN_IMAGES)
         assert not broken, f"{docname}: images that did not load: {broken}"
+        dead = broken_links(page)
+        assert not dead, f"{docname}: links to nothing: {dead}"
 
         blocks = page.locator("details.hide")
         for i in range(blocks.count()):

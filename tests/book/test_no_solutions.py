@@ -17,8 +17,20 @@ from bs4 import BeautifulSoup
 from book_helpers import ROOT
 
 # Shorter lines (``return x``, ``p = _check_p(p)``) say nothing about the answer; every line of a
-# reference body at least this long is one a student could copy.
+# reference body at least this long is one a student could copy...
 MIN_CHARS = 16
+# ...except PyTorch's own idioms, which any chapter may show: the loop of every ``Optimizer.step``
+# and loading a state dict give no answer away.
+IDIOMS = {
+    "for group in self.param_groups:",
+    'for p in group["params"]:',
+    "if closure is not None:",
+    "with torch.enable_grad():",
+    "loss = closure()",
+    "if p.grad is None:",
+    "state = self.state[p]",
+    "model.load_state_dict(state)",
+}
 
 
 def _lines(path: Path) -> set[str]:
@@ -31,7 +43,8 @@ def reference_lines(root: Path = ROOT) -> set[str]:
     for solution in sorted((root / "solutions").glob("*.py")):
         stub = root / "exercises" / solution.name
         own = _lines(solution) - (_lines(stub) if stub.exists() else set())
-        found |= {line for line in own if len(line) >= MIN_CHARS and not line.startswith("#")}
+        found |= {line for line in own
+                  if len(line) >= MIN_CHARS and not line.startswith("#") and line not in IDIOMS}
     return found
 
 
