@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-EXERCISES = ("adam", "dropout", "early_stopping")
+from collections.abc import Mapping
 
-# wall-clock seconds for one exercise's process (importing torch alone takes ~2 s)
-TIMEOUT = {"adam": 90.0, "dropout": 60.0, "early_stopping": 60.0}
+from . import graded
+
+# the exercises: the packages under autograder/graded/ (read from the folder, nothing imported)
+EXERCISES: tuple[str, ...] = graded.names()
+
+
+class _Timeouts(Mapping):
+    """Wall-clock seconds for one exercise's process, as each exercise's package sets it."""
+
+    def __getitem__(self, exercise: str) -> float:
+        return graded.load(exercise).timeout
+
+    def __iter__(self):
+        return iter(EXERCISES)
+
+    def __len__(self) -> int:
+        return len(EXERCISES)
+
+
+TIMEOUT: Mapping[str, float] = _Timeouts()
 MEMORY_MB = 3072
 OUTPUT_KB = 64
 THREADS = 1

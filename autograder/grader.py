@@ -18,7 +18,6 @@ temporary file of a run, the student's and the probes', lies in one scratch fold
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
 import json
 import math
@@ -34,11 +33,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import codec, config, environment, judges, mistakes, policy, probes, reference_data, sandbox
+from . import config, environment, graded, judges, mistakes, policy, sandbox
 from .cases import PUBLIC, Case, load_hidden, select
+from .inside import codec
+from .observing import expected_observation, mutant_observation, observe, reference_module  # noqa: F401
 from .results import Report, TestResult
 
-HARNESS_FILES = ("harness.py", "probes.py", "codec.py")
+INSIDE_FILES = ("__init__.py", "harness.py", "codec.py", "probing.py")
 MAX_FILE_BYTES = 1_000_000
 MAX_TOTAL_BYTES = 5_000_000
 MAX_RESULT_BYTES = 200_000_000
@@ -65,46 +66,6 @@ class SubmissionError(Exception):
     """The submission folder cannot be graded at all (missing, not a folder...)."""
 
 
-# ---------------------------------------------------------------------------- references ------
-class _TorchReference:
-    """``torch.optim`` in the shape of an exercise module (single-tensor path, as the reference)."""
-
-    __name__ = "torch.optim"
-
-    def __getattr__(self, name: str):
-        import torch
-
-        cls = {"Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}[name]
-        return functools.partial(cls, foreach=False)
-
-
-def reference_module(case: Case):
-    if case.reference == "torch":
-        return _TorchReference()
-    import importlib
-
-    return importlib.import_module(f"solutions.{case.exercise}")
-
-
-def observe(module, case: Case) -> Any:
-    """Run a probe in this process and pass the result through the codec, as the sandbox's would be."""
-    return codec.loads(codec.dumps(probes.PROBES[case.probe](module, **case.args)))
-
-
-def expected_observation(case: Case) -> Any:
-    """The reference's observation: computed here, or read from the student release's shipped data."""
-    if case.reference == "solution" and reference_data.available():
-        return reference_data.expected(case)
-    return observe(reference_module(case), case)
-
-
-def mutant_observation(mistake: mistakes.Mistake, case: Case) -> Any | None:
-    """A catalogued mistake's observation (None: it says nothing about this case)."""
-    if reference_data.available():
-        return reference_data.mutant(mistake, case)
-    return observe(mistakes.mutant_module(mistake), case)
-
-
 def resolve_device(device: str) -> str:
     if device not in ("cpu", "cuda", "auto"):
         raise ValueError(f"--device must be cpu, cuda or auto, not {device!r}")
@@ -120,17 +81,12 @@ def resolve_device(device: str) -> str:
 
 
 def on_device(case: Case, device: str) -> Case:
-    """The case with its tensors placed on ``device`` (cases without tensors are unchanged)."""
-    if device == "cpu":
+    """The case with its tensors placed on ``device``, as its exercise says (cases without tensors are unchanged)."""
+    place = graded.load(case.exercise).on_device
+    if device == "cpu" or place is None:
         return case
-    args = json.loads(json.dumps(case.args))
-    if "spec" in args:
-        args["spec"]["device"] = device
-    elif case.probe == "dropout_module":
-        args["device"] = device
-    else:
-        return case
-    return replace(case, args=args)
+    args = place(case.probe, json.loads(json.dumps(case.args)), device)
+    return case if args == case.args else replace(case, args=args)
 
 
 # ---------------------------------------------------------------------------- submission ------
@@ -205,11 +161,15 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
     try:
         work, out = base / "ro", base / "rw"
         notes = copy_exercises(exercises_dir, work / "submission" / "exercises")
-        harness = work / "harness"
-        harness.mkdir(parents=True)
+        harness = work / "harness"  # a copy of autograder/inside/ and of this exercise's probes, nothing else
         here = Path(__file__).parent
-        for name in HARNESS_FILES:
-            shutil.copy(here / name, harness / name)
+        (harness / "autograder" / "inside").mkdir(parents=True)
+        (harness / "autograder" / "graded" / exercise).mkdir(parents=True)
+        for folder in ("autograder", "autograder/graded", f"autograder/graded/{exercise}"):
+            (harness / folder / "__init__.py").write_text("")
+        for name in INSIDE_FILES:
+            shutil.copy(here / "inside" / name, harness / "autograder" / "inside" / name)
+        shutil.copy(here / "graded" / exercise / "probes.py", harness / "autograder" / "graded" / exercise / "probes.py")
         out.mkdir()
         tmp = out / "tmp"  # the student's TMPDIR in every isolation mode: removed with base
         tmp.mkdir()
@@ -235,6 +195,7 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
             "threads": opts.threads,
             "tmpdir": str(tmp),
             "channel_fd": write_fd,
+            "probes_module": f"autograder.graded.{exercise}.probes",
             "cases": [{"id": c.id, "probe": c.probe, "args": c.args} for c in cases],
         }
         (work / "request.json").write_text(json.dumps(request))
@@ -244,7 +205,7 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         try:
             result = sandbox.run(
                 # abspath: "book/../.venv/bin/python" does not resolve inside bwrap, where book/ is hidden
-                [os.path.abspath(sys.executable), "-I", "-S", str(harness / "harness.py"), str(work / "request.json")],
+                [os.path.abspath(sys.executable), "-I", "-S", str(harness / "autograder" / "inside" / "harness.py"), str(work / "request.json")],
                 workdir=work, writable=out, limits=limits, hide=_hidden_paths(), keep=[Path(sys.prefix)],
                 cuda=device == "cuda", threads=opts.threads, pass_fds=(write_fd,),
                 stdin_data=(token + "\n").encode(), tmpdir=tmp,
@@ -547,7 +508,7 @@ def _reproduce(case: Case) -> str:
     args = "".join(f", {k}={_literal(v)}" for k, v in case.args.items())
     return ("to reproduce it (from the course folder; add prints to your code, or compare with the reference "
             f"{'torch.optim' if case.reference == 'torch' else 'values above'}):\n"
-            f"    from autograder.probes import {case.probe}\n"
+            f"    from autograder.graded.{case.exercise}.probes import {case.probe}\n"
             f"    import exercises.{case.exercise} as mine\n"
             f"    observed = {case.probe}(mine{args})")
 

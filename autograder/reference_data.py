@@ -18,9 +18,9 @@ import functools
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from . import codec
+from .inside import codec
 
 PATH = Path(__file__).with_name("reference_data.json")
 FORMAT = 1
@@ -68,31 +68,8 @@ def mutant(mistake, case, path: Path = PATH) -> Any | None:
     return _entry(case, path)["mutants"].get(mistake.name)
 
 
-def build(cases: Iterable) -> dict:
-    """Observe every case with the instructor's reference and every matchable mistake's mutant.
-
-    Needs ``solutions`` and ``autograder.mistake_patches`` (the instructor's copy).
-    """
-    from . import grader, mistakes
-
-    out = {}
-    for case in cases:
-        entry = {"key": case_key(case), "expected": None, "mutants": {}}
-        if case.reference == "solution":
-            entry["expected"] = grader.observe(grader.reference_module(case), case)
-        for m in mistakes.for_exercise(case.exercise):
-            if not m.match:
-                continue
-            try:
-                entry["mutants"][m.name] = grader.observe(mistakes.mutant_module(m), case)
-            except Exception:  # noqa: BLE001 - a mutant that crashes on a case says nothing (as in the grader)
-                entry["mutants"][m.name] = None
-        out[case.id] = entry
-    return {"format": FORMAT, "cases": out}
-
-
-def write(path: Path, cases: Iterable) -> int:
-    """Write the reference data of ``cases`` to ``path``; return its size in bytes."""
-    text = codec.dumps(build(cases))
+def write(path: Path, data: dict) -> int:
+    """Write reference data (``observing.build_reference_data``) to ``path``; return its size in bytes."""
+    text = codec.dumps(data)
     Path(path).write_text(text, encoding="utf-8")
     return len(text)

@@ -1,7 +1,7 @@
 """What leaves the instructor's copy: the student release and the Gradescope autograder zip.
 
 ``release``: the course as students get it. Stubs, book, ``course/``, the autograder without the
-reference code (no ``solutions/``, no ``mistake_patches.py``) but with the reference's
+reference code (no ``solutions/``, no ``autograder/graded/*/patches.py``) but with the reference's
 observations of the public tests as data (``reference_data.json``), so that ``python -m autograder
 check`` works there; no hidden tests, no mutants, no recorded notebook outputs. The release is
 scanned before it is finished: a line of a graded function's reference body anywhere in it, or
@@ -15,6 +15,7 @@ away from students) and the hidden tests.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import io
 import re
 import shutil
@@ -30,7 +31,7 @@ RELEASE_FILES = ROOT / "release_files"
 RELEASE_PATHS = ("book", "course", "exercises", "autograder", "tests/course", "conftest.py", "requirements.txt",
                  "pyproject.toml", "scripts/setup.sh", "_config.yml", "_toc.yml", ".gitignore")
 # reference code or data that never leaves the instructor's copy, even inside a released folder
-INSTRUCTOR_ONLY = ("autograder/mistake_patches.py", "autograder/reference_data.json")
+INSTRUCTOR_ONLY = ("autograder/graded/*/patches.py", "autograder/reference_data.json")
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", "_build", ".DS_Store"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo", ".pt", ".pth"}
 MIN_LEAK_CHARS = 25
@@ -121,7 +122,7 @@ def find_leaks(folder: Path, lines: dict[str, str]) -> list[str]:
 # ----------------------------------------------------------------------------- release -----
 def _skipped(rel: Path) -> bool:
     return (any(part in SKIPPED_PARTS for part in rel.parts) or rel.suffix in SKIPPED_SUFFIXES
-            or rel.as_posix() in INSTRUCTOR_ONLY)
+            or any(fnmatch.fnmatch(rel.as_posix(), pattern) for pattern in INSTRUCTOR_ONLY))
 
 
 def _copy_tree(src_root: Path, rel: str, dst_root: Path) -> None:
@@ -181,6 +182,7 @@ def build_release(out: Path, root: Path = ROOT, grader_repo: str = PLACEHOLDER_R
                   grader_sha: str = PLACEHOLDER_SHA, force: bool = False) -> list[str]:
     """Write the student release into ``out``; return notes. Raises :class:`ReleaseError`."""
     from . import reference_data
+    from .observing import build_reference_data
     from .cases import PUBLIC
 
     if not (root / "solutions").is_dir() or reference_data.available():
@@ -207,7 +209,7 @@ def build_release(out: Path, root: Path = ROOT, grader_repo: str = PLACEHOLDER_R
     pyproject = out / "pyproject.toml"
     if pyproject.exists():  # the notebooks' checked outputs stay with the instructor: pytest runs tests/ only
         pyproject.write_text(pyproject.read_text().replace('testpaths = ["tests", "book"]', 'testpaths = ["tests"]'))
-    size = reference_data.write(out / "autograder" / "reference_data.json", PUBLIC)
+    size = reference_data.write(out / "autograder" / "reference_data.json", build_reference_data(PUBLIC))
     leaks = find_leaks(out, solution_lines(root))
     if leaks:
         raise ReleaseError("the release would contain reference code; nothing was published:\n  " + "\n  ".join(leaks))

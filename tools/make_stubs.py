@@ -17,18 +17,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# exercise -> the functions (Class.method for methods) whose bodies the student writes
-TODO: dict[str, list[str]] = {
-    "adam": ["adam_update", "Adam.step"],
-    "dropout": ["dropout", "Dropout.forward"],
-    "early_stopping": [
-        "EarlyStopping.is_improvement",
-        "EarlyStopping.step",
-        "EarlyStopping.restore_best",
-        "EarlyStopping.state_dict",
-        "EarlyStopping.load_state_dict",
-    ],
-}
+sys.path.insert(0, str(ROOT))
+from autograder import graded  # noqa: E402
+
+# exercise -> the functions (Class.method for methods) whose bodies the student writes (each package's ``todo``)
+TODO: dict[str, tuple[str, ...]] = {name: graded.load(name).todo for name in graded.names()}
 
 HEADER = '''"""{doc}
 

@@ -1,8 +1,9 @@
 """The student's side of the process boundary: import the submission, run the probes, write JSON.
 
-Run by the sandbox as ``python -I -S harness.py REQUEST.json``, with a one-line secret token on
-standard input and the write end of a pipe (``channel_fd`` in the request) for the results. It
-imports nothing of the grader but ``probes`` and ``codec`` (copied beside it), then NumPy and
+Run by the sandbox as ``python -I -S autograder/inside/harness.py REQUEST.json`` from a copy of
+this package and of one exercise's ``probes.py`` (nothing else of the grader), with a one-line
+secret token on standard input and the write end of a pipe (``channel_fd`` in the request) for the
+results. It imports ``codec``, the exercise's probes (``probes_module`` in the request), NumPy and
 torch, and says so (``__harness__``) before the student's module is imported: a process that ends
 without that marker failed for the grader's environment, not for the student's code. It then
 writes one JSON line per case, tagged with the token, as soon as the case finishes, so that a
@@ -37,7 +38,8 @@ def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as f:
         request = json.load(f)
     submission = request["submission"]
-    sys.path[:0] = [submission, os.path.dirname(os.path.abspath(__file__))]
+    # the submission, then the root of the copied grader tree (harness/autograder/inside/harness.py)
+    sys.path[:0] = [submission, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))]
     sys.path.extend(request.get("site_dirs", []))
     sys.dont_write_bytecode = True
     if request.get("tmpdir"):  # the grader's scratch folder, removed after the run (TMPDIR says the same)
@@ -47,10 +49,14 @@ def main() -> int:
 
     out = os.fdopen(request["channel_fd"], "w", encoding="utf-8")
     try:  # the grader's own needs, before any student code: a failure here is the environment's
-        import codec
+        import importlib
+
         import numpy  # noqa: F401
-        import probes
         import torch
+
+        from autograder.inside import codec, probing
+
+        importlib.import_module(request["probes_module"])  # registers the exercise's probes
 
         if request.get("threads"):
             torch.set_num_threads(int(request["threads"]))
@@ -80,9 +86,9 @@ def main() -> int:
     for case in request["cases"]:
         start = time.perf_counter()
         try:
-            value = probes.PROBES[case["probe"]](module, **case["args"])
+            value = probing.PROBES[case["probe"]](module, **case["args"])
             record = {"id": case["id"], "ok": True, "value": value}
-        except probes.StudentError as exc:
+        except probing.StudentError as exc:
             record = {"id": case["id"], "ok": False, "error": "WrongOutput", "message": str(exc)}
         except BaseException as exc:  # noqa: BLE001
             kind = type(exc).__name__

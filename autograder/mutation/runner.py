@@ -119,8 +119,9 @@ def _load(mutant: Mutant):
 
 def _grade_in_child(mutant: Mutant, cases: list, expected: dict) -> Outcome:
     """Run inside the forked child: the mutant's probes and the grader's judges."""
-    from .. import judges, probes
-    from ..codec import dumps, loads
+    from .. import judges
+    from ..inside.codec import dumps, loads
+    from ..inside.probing import PROBES
 
     out = Outcome(mutant.key)
     ctx = judges.Context(device="cpu")
@@ -131,7 +132,7 @@ def _grade_in_child(mutant: Mutant, cases: list, expected: dict) -> Outcome:
         return out
     for c in cases:
         try:
-            value = loads(dumps(probes.PROBES[c.probe](module, **c.args)))
+            value = loads(dumps(PROBES[c.probe](module, **c.args)))
         except BaseException:  # noqa: BLE001 - the student's code raised: the case fails
             out.failed.append(c.id)
             continue
@@ -161,6 +162,9 @@ def run_fast(exercise: str, chosen: list[Mutant], cases: list, jobs: int = 1, ti
     from .. import config, grader
 
     torch.set_num_threads(1)  # before any work: forked children must not inherit a thread pool
+    from .. import graded
+
+    graded.machinery(exercise)
     timeout = timeout or config.TIMEOUT[exercise]
     with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
         previous, tempfile.tempdir = tempfile.tempdir, scratch

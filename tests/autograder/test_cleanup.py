@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from ag_helpers import ROOT, make_submission, solution_text
 
-from autograder import probes, sandbox
+from autograder import sandbox
+from autograder.graded.early_stopping import probes
 from autograder.cases import PUBLIC
 
 MODES = ["process"] + (["bwrap"] if sandbox.bwrap_available() else [])

@@ -91,21 +91,21 @@ def test_float32_best_is_equal_but_decisions_are_exact():
     case = Case("early_stopping.x", "early_stopping", "t", "early_stopping_sequence",
                 {"metrics": [0.9], "kwargs": {"patience": 3}}, "exact", 1)
     expected = _states(0.9)
-    assert judges.exact(case, _states(float(np.float32(0.9))), expected, judges.Context()).passed
-    assert not judges.exact(case, _states(0.9 + 1e-4), expected, judges.Context()).passed
-    assert not judges.exact(case, _states(0.9, counter=2), expected, judges.Context()).passed
-    assert not judges.exact(case, _states(0.9, best_epoch=1), expected, judges.Context()).passed
+    assert judges.JUDGES["exact"](case, _states(float(np.float32(0.9))), expected, judges.Context()).passed
+    assert not judges.JUDGES["exact"](case, _states(0.9 + 1e-4), expected, judges.Context()).passed
+    assert not judges.JUDGES["exact"](case, _states(0.9, counter=2), expected, judges.Context()).passed
+    assert not judges.JUDGES["exact"](case, _states(0.9, best_epoch=1), expected, judges.Context()).passed
     checkpoint = Case("early_stopping.y", "early_stopping", "t", "early_stopping_checkpoint",
                       {"metrics": [0.9], "kwargs": {"patience": 3}}, "es_checkpoint", 1)
     wrong_epoch = {"restored_epoch": 2.0 + 1e-7, "file_exists": True}
-    assert not judges.es_checkpoint(checkpoint, wrong_epoch, {"restored_epoch": 2.0}, judges.Context()).passed
+    assert not judges.JUDGES["es_checkpoint"](checkpoint, wrong_epoch, {"restored_epoch": 2.0}, judges.Context()).passed
 
 
 @pytest.mark.early_stopping
 def test_snapshot_reads_numpy_scalars_and_tensors_as_numbers():
     import torch
 
-    from autograder import probes
+    from autograder.graded.early_stopping import probes
 
     class Kept:
         counter, best, best_epoch = np.int64(2), torch.tensor(0.9), np.asarray(4)

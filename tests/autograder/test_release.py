@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from ag_helpers import ROOT, SOLUTIONS, run_cli
 
+from autograder.observing import build_reference_data
+
 sys.path.insert(0, str(ROOT / "tools"))
 from make_stubs import TODO, _functions  # noqa: E402
 
@@ -60,7 +62,7 @@ def test_release_layout(release):
     rel = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
     for absent in ("solutions", "instructor", "tests/mutants", "tests/notebook_outputs", "tests/autograder"):
         assert not any(r == absent or r.startswith(absent + "/") for r in rel), absent
-    assert "tools/make_mutants.py" not in rel and "autograder/mistake_patches.py" not in rel
+    assert "tools/make_mutants.py" not in rel and "autograder/graded/adam/patches.py" not in rel
     assert {"exercises/adam.py", "book/03_optimizers.ipynb", "course/impl.py", "README.md", "requirements.txt",
             "scripts/setup.sh", "_config.yml", "_toc.yml", "autograder/reference_data.json",
             ".github/workflows/classroom.yml", "tests/test_exercises.py"} <= rel
@@ -122,7 +124,7 @@ def test_shipped_reference_data_refuses_a_case_it_does_not_hold(tmp_path):
 
     case = next(c for c in PUBLIC if c.id == "early_stopping.plateau")
     path = tmp_path / "reference_data.json"
-    reference_data.write(path, [case])
+    reference_data.write(path, build_reference_data([case]))
     got = reference_data.expected(case, path)
     assert got == grader.observe(grader.reference_module(case), case)
     mistake = mistakes.BY_NAME["es_not_strict"]

@@ -18,7 +18,7 @@ CASES = {c.id: c for c in list(PUBLIC) + HIDDEN}
 
 
 def _rules(exercise):
-    return specification.SPEC[exercise]
+    return specification.rules(exercise)
 
 
 @pytest.mark.parametrize("exercise", config.EXERCISES)

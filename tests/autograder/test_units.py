@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import codec, judges, policy, sandbox
+from autograder import judges, policy, sandbox
+from autograder.inside import codec
 from autograder.cases import PUBLIC, load_hidden
 
 
@@ -156,7 +157,7 @@ def test_trajectory_judge_reports_the_first_divergent_step():
     e = {"traj": np.zeros((5, 3)), "m": np.zeros(3), "v": np.zeros(3)}
     g = {"traj": np.zeros((5, 3)), "m": np.zeros(3), "v": np.zeros(3)}
     g["traj"][3, 2] = 1.0
-    v = judges.trajectory(case, g, e, judges.Context())
+    v = judges.JUDGES["trajectory"](case, g, e, judges.Context())
     assert not v.passed and v.details["step"] == 4 and "after step 4 of 5, at w[2]" in v.message
 
 
@@ -166,10 +167,10 @@ def test_dropout_judge_names_keep_probability_confusion():
     x = rng.uniform(0.5, 1.5, (200, 500)).astype(np.float32)
     keep = rng.random(x.shape) < 0.3  # keeps 30% instead of 70%
     got = {"x": x, "out": (x * keep / 0.7).astype(np.float32), "dtype": "float32", "x_modified": False}
-    for judge in (judges.dropout_train, judges.dropout_fraction):
+    for judge in (judges.JUDGES["dropout_train"], judges.JUDGES["dropout_fraction"]):
         v = judge(case, got, {"x": x}, judges.Context())
         assert not v.passed and v.mistake == "dropout_p_is_keep_prob"
-    assert judges.dropout_scaling(case, got, {"x": x}, judges.Context()).passed, "the scaling is right"
+    assert judges.JUDGES["dropout_scaling"](case, got, {"x": x}, judges.Context()).passed, "the scaling is right"
 
 
 def test_hidden_case_file_rejects_unknown_fields(tmp_path):
