@@ -1,4 +1,4 @@
-"""Write the README's table of every public case (id, title, points, visibility) from autograder/cases.py.
+"""Write the README's table of every public case (id, title, points, visibility) from the exercises' packages (autograder/cases.PUBLIC).
 
 The table lives between the markers ``<!-- points table -->`` and ``<!-- end points table -->``;
 ``tests/autograder/test_feedback.py`` fails while it differs from the cases.
