@@ -10,6 +10,7 @@ per-exercise limits, so a submission that hangs, crashes or attacks costs its ow
 error, times) are written atomically, the status first: a student whose results file exists and
 is valid is done, and a rerun after Ctrl-C or a kill grades only the others. The gradebook
 (``gradebook.csv``), ``summary.md`` and ``scores.png`` are written from the results files at the end.
+With ``--shard K/N`` only one slice of the class is graded; ``shards.py`` says which, and joins the slices.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class BatchOptions:
     student_timeout: float = 600.0
     progress: bool = True
     gradebook: object = None  # gradebook.GradebookOptions: Canvas CSV, late penalties, reports
+    shard: object = None  # shards.Shard: grade only its slice of the class (None: everyone)
 
 
 @dataclass
@@ -328,8 +330,16 @@ def run(opts: BatchOptions) -> int:
 
     subs = discover(opts.submissions)
     opts.out.mkdir(parents=True, exist_ok=True)
+    where = f"{len(subs)} submissions in {opts.submissions}"
+    if opts.shard is not None:  # this machine's slice of the class; shard.json first (shards.py)
+        try:
+            subs = opts.shard.begin(opts.out, subs)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        where = f"shard {opts.shard}: {len(subs)} of {where}"
     todo = [s for s in subs if not is_done(opts.out, s.student)]
-    head = (f"{len(subs)} submissions in {opts.submissions}: {len(subs) - len(todo)} already graded, "
+    head = (f"{where}: {len(subs) - len(todo)} already graded, "
             f"{len(todo)} to grade with {opts.jobs} worker(s)")
     print(head, flush=True)
     _log(opts.out, head)

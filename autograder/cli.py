@@ -1,7 +1,8 @@
 """``python -m autograder``: check your exercises, or grade a submission for CI and Gradescope.
 
-Instructors also have ``batch`` (grade a class into a gradebook), ``package gradescope`` (the
-autograder zip) and ``release`` (the student copy of the course).
+Instructors also have ``batch`` (grade a class into a gradebook; ``--shard K/N`` one slice of it),
+``merge`` (join the slices into one gradebook), ``package gradescope`` (the autograder zip) and
+``release`` (the student copy of the course).
 
 Exit codes
     0  check: every test passed.   grade: the results were written (whatever the score).
@@ -104,10 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds for one student's whole grading (default: the exercises' limits + "
                             f"{batch_defaults()['grace']:g} s)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.add_argument("--shard", type=_shard, default=None, metavar="K/N",
+                       help="grade only shard K of N (1 <= K <= N), a fixed slice of the class chosen by a hash "
+                            "of each student's name; join the N folders with merge")
     _gradebook_args(batch)
     batch.add_argument("--similarity", action="store_true",
                        help="also compare the submissions (similarity.html, similarity.csv; see the similarity command)")
     _common(batch)
+
+    merge = sub.add_parser("merge", help="join the --out folders of batch --shard 1/N ... N/N into one "
+                           "gradebook and summary, as one batch of the whole class writes them")
+    merge.add_argument("shards", type=Path, nargs="+", metavar="SHARD_DIR", help="the shards' --out folders")
+    merge.add_argument("--out", type=Path, required=True, help="a new or empty folder (or an earlier merge's)")
+    _gradebook_args(merge)
 
     book = sub.add_parser("gradebook", help="rewrite the gradebooks, insight and student reports of a batch's "
                           "folder from its results (no regrading)")
@@ -159,6 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
     mutate.add_argument("--min-public", type=float, default=90.0, help="exit 1 below this kill rate on public cases (%%)")
     mutate.add_argument("--min-all", type=float, default=95.0, help="exit 1 below this kill rate on all cases (%%)")
     return parser
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from .shards import parse
+
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _options(args, exercises):
@@ -313,6 +332,9 @@ def cmd_batch(args) -> int:
             raise ValueError("--jobs must be at least 1")
         if not args.submissions.is_dir():
             raise ValueError(f"{args.submissions} is not a folder of submissions")
+        if args.shard and args.similarity:
+            raise ValueError("--similarity compares the whole class, not a shard's slice: run `python -m "
+                             "autograder similarity` on the submissions folder (e.g. after merge)")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -339,6 +361,16 @@ def cmd_batch(args) -> int:
     opts = batch.BatchOptions(submissions=args.submissions.resolve(), out=args.out.resolve(), jobs=args.jobs,
                               grade_args=tuple(passed), student_timeout=limit, progress=not args.no_progress,
                               gradebook=book)
+    if args.shard:  # what merge compares across shards: no hidden path, which differs between machines
+        from . import shards
+
+        try:
+            opts.shard = shards.Shard(*args.shard, shards.grading(exercises, args.hidden, {
+                "device": args.device, "isolation": args.isolation, "timeout": args.timeout,
+                "memory_mb": args.memory_mb, "threads": args.threads, "student_timeout": limit}))
+        except (KeyError, TypeError, ValueError) as exc:
+            print(f"error: --hidden: not a file of hidden cases ({type(exc).__name__}: {exc})", file=sys.stderr)
+            return EXIT_USAGE
     code = batch.run(opts)
     if args.similarity and code in (EXIT_OK, EXIT_USAGE):  # EXIT_USAGE: graded, a gradebook input was bad
         from . import similarity
@@ -381,6 +413,25 @@ def cmd_gradebook(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"wrote in {args.out}: {', '.join(written)}")
+    return EXIT_OK
+
+
+def cmd_merge(args) -> int:
+    from . import shards
+
+    try:
+        book = _gradebook_options(args)
+        written = shards.merge(args.shards, args.out, book)
+    except shards.ShardError as exc:  # nothing was written
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:  # a bad --times or --roster; GradebookError after the gradebook was written
+        print(f"error: {exc}", file=sys.stderr)
+        if (args.out / "gradebook.csv").is_file():
+            print(f"the merge is kept; fix the input and run `python -m autograder gradebook {args.out}`",
+                  file=sys.stderr)
+        return EXIT_USAGE
+    print(f"merged {len(args.shards)} shards into {args.out}: {', '.join(written)}")
     return EXIT_OK
 
 
@@ -469,7 +520,8 @@ def cmd_mutate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "gradebook": cmd_gradebook,
+    commands = {"check": cmd_check, "grade": cmd_grade, "batch": cmd_batch, "merge": cmd_merge,
+                "gradebook": cmd_gradebook,
                 "similarity": cmd_similarity, "package": cmd_package, "release": cmd_release, "list": cmd_list,
                 "mistakes": cmd_mistakes, "mutate": cmd_mutate}
     return commands[args.command](args)
