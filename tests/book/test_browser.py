@@ -208,6 +208,9 @@ def test_search_finds_the_chapter(browser, server, docname):
         page.goto(f"{server}search.html?q={quote(term)}", wait_until="load")
         results = page.locator("#search-results ul.search li a")
         results.first.wait_for()
+        # Sphinx lists the results one by one; read them once it says the search has finished.
+        page.wait_for_function("() => /found|did not match/i.test("
+                               "document.querySelector('#search-results .search-summary')?.textContent || '')")
         hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
         assert any(urlsplit(h).path.endswith(f"{docname}.html") for h in hrefs), (
             f"searching for {term!r} did not find {docname}: {hrefs}")

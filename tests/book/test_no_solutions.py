@@ -9,6 +9,7 @@ outputs, prose) nor in a notebook the site offers for download. Only an instruct
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -37,12 +38,25 @@ def _lines(path: Path) -> set[str]:
     return {" ".join(line.split()) for line in path.read_text(encoding="utf8").splitlines()}
 
 
+def _body_lines(path: Path) -> set[str]:
+    """The lines of every function body of ``path`` (docstrings left out)."""
+    source = path.read_text(encoding="utf8")
+    text, lines = source.splitlines(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            if body:
+                lines |= {" ".join(l.split()) for l in text[body[0].lineno - 1: body[-1].end_lineno]}
+    return lines
+
+
 def reference_lines(root: Path = ROOT) -> set[str]:
-    """Every non-trivial line of ``solutions/*.py`` that no stub in ``exercises/`` has."""
+    """Every non-trivial line of a function body in ``solutions/*.py`` that the stub in
+    ``exercises/`` does not have."""
     found = set()
     for solution in sorted((root / "solutions").glob("*.py")):
         stub = root / "exercises" / solution.name
-        own = _lines(solution) - (_lines(stub) if stub.exists() else set())
+        own = _body_lines(solution) - (_lines(stub) if stub.exists() else set())
         found |= {line for line in own
                   if len(line) >= MIN_CHARS and not line.startswith("#") and line not in IDIOMS}
     return found
