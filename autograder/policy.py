@@ -305,11 +305,24 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for t in targets:
-                for sub in ast.walk(t):
+                for sub in _assigned(t):
                     if isinstance(sub, ast.Attribute) and _root(sub) in aliases:
                         bad(node, f"assigning to {ast.unparse(sub)} changes a library for everyone (monkeypatching)")
                         break
     return out
+
+
+def _assigned(target: ast.AST):
+    """The nodes an assignment writes into: ``np.x = ...`` and ``np.x[0] = ...`` write into NumPy,
+    ``one_hot[np.arange(n), y] = 1`` only reads ``np.arange`` (an index is not written)."""
+    todo = [target]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (ast.Tuple, ast.List)):
+            todo.extend(node.elts)
+        elif isinstance(node, (ast.Starred, ast.Subscript, ast.Attribute)):
+            todo.append(node.value)
 
 
 def scan_package(root: Path, exercises: list[str]) -> dict[str, list[Violation]]:

@@ -58,6 +58,7 @@ def test_policy_accepts_the_reference_and_the_stubs():
     ("from torch.optim import AdamW", "adam", "AdamW"),
     ("import torch.nn.functional as F\ny = F.dropout", "dropout", ".dropout"),
     ("import numpy as np\nnp.sqrt = abs", "adam", "monkeypatching"),
+    ("import numpy as np\nnp.random.bit_generator[0] = 1", "adam", "monkeypatching"),
     ("import sys\nsys._getframe(1)", None, "._getframe"),
     ("__import__('os')", None, "__import__"),
     ("import ctypes", None, "import ctypes"),
@@ -72,6 +73,7 @@ def test_policy_flags(source, exercise, needle):
     "class D:\n    def f(self):\n        return getattr(self, 'mask', None), hasattr(self, '_keep')",
     "class D:\n    def __repr__(self):\n        return self.__class__.__name__ + str(vars(self))",
     "class D:\n    def load(self, state):\n        self.__dict__.update(state)\n        setattr(self, 'counter', 0)",
+    "import numpy as np\none_hot = np.zeros((2, 3))\none_hot[np.arange(2), [0, 2]] = 1",
 ])
 def test_policy_accepts_ordinary_code(source):
     assert policy.scan_source(source, "x.py", "early_stopping") == []
