@@ -109,8 +109,11 @@ def test_every_symptom_has_an_explanation_with_a_fix():
 # ----------------------------------------------------------------------------- hidden cases ---
 def test_hidden_cases_show_their_category_never_their_inputs(tmp_path):
     hidden = ROOT / "instructor" / "hidden_cases.json"
-    report = grader.grade(ROOT / "tests" / "mutants" / "adam_update_keeps_state",
-                          grader.Options(exercises=("adam",), hidden=(str(hidden),)))
+    mistake = mistakes.BY_NAME["adam_update_keeps_state"]
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "adam.py").write_text(
+        mistakes.patched_source(mistake, (ROOT / "solutions" / "adam.py").read_text()))
+    report = grader.grade(tmp_path, grader.Options(exercises=("adam",), hidden=(str(hidden),)))
     secret = [c for c in load_hidden(hidden) if c.exercise == "adam"]
     shown = {t.id: t for t in report.tests}
     failed = [shown[c.id] for c in secret if not shown[c.id].passed]
