@@ -80,10 +80,13 @@ def mutant_module(mistake: Mistake) -> types.ModuleType:
     """The reference module with the mistake applied, built in the grader's process (trusted code)."""
     if mistake.name not in _cache:
         source = patched_source(mistake, solution_path(mistake.exercise).read_text())
-        name = f"_mutant_{mistake.name}"
-        spec = importlib.util.spec_from_loader(name, loader=None)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses and pickling look modules up by name
-        exec(compile(source, f"<mistake {mistake.name}>", "exec"), module.__dict__)
-        _cache[mistake.name] = module
+        _cache[mistake.name] = module_from_source(f"_mutant_{mistake.name}", source, f"<mistake {mistake.name}>")
     return _cache[mistake.name]
+
+
+def module_from_source(name: str, source: str, filename: str) -> types.ModuleType:
+    """A module built from trusted source text in this process (a mistake's or a mutation's mutant)."""
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader=None))
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    exec(compile(source, filename, "exec"), module.__dict__)
+    return module

@@ -19,7 +19,6 @@ import json
 import os
 import selectors
 import signal
-import sys
 import tempfile
 import time
 import traceback
@@ -108,13 +107,9 @@ def sample(items: list[Mutant], n: int | None, seed: int = 0) -> list[Mutant]:
 
 # ----------------------------------------------------------------------------- fast path ------
 def _load(mutant: Mutant):
-    import importlib.util
+    from ..mistakes import module_from_source
 
-    name = f"_mutant_{mutant.key.replace('-', '_')}"
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader=None))
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    exec(compile(mutant.source, f"<mutant {mutant.key}>", "exec"), module.__dict__)
-    return module
+    return module_from_source(f"_mutant_{mutant.key.replace('-', '_')}", mutant.source, f"<mutant {mutant.key}>")
 
 
 def _grade_in_child(mutant: Mutant, cases: list, expected: dict) -> Outcome:
