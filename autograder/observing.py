@@ -9,6 +9,7 @@ reference's and the mistakes' observations recorded at release time (``build`` m
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any, Iterable
 
 from . import graded, mistakes, reference_data
@@ -43,7 +44,14 @@ def mutant_observation(mistake: mistakes.Mistake, case: Case) -> Any | None:
     """A catalogued mistake's observation (None: it says nothing about this case)."""
     if reference_data.available():
         return reference_data.mutant(mistake, case)
-    return observe(mistakes.mutant_module(mistake), case)
+    return _observe_mistake(mistake, case)
+
+
+def _observe_mistake(mistake: mistakes.Mistake, case: Case) -> Any:
+    """A mistake is wrong on purpose: its overflow warnings are expected and not shown."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return observe(mistakes.mutant_module(mistake), case)
 
 
 def build_reference_data(cases: Iterable[Case]) -> dict:
@@ -60,7 +68,7 @@ def build_reference_data(cases: Iterable[Case]) -> dict:
             if not m.match:
                 continue
             try:
-                entry["mutants"][m.name] = observe(mistakes.mutant_module(m), case)
+                entry["mutants"][m.name] = _observe_mistake(m, case)
             except Exception:  # noqa: BLE001 - a mutant that crashes on a case says nothing (as in the grader)
                 entry["mutants"][m.name] = None
         out[case.id] = entry

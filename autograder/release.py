@@ -84,13 +84,15 @@ def solution_lines(root: Path = ROOT, min_chars: int = MIN_LEAK_CHARS) -> dict[s
     lines: dict[str, str] = {}
     for exercise, names in TODO.items():
         source = (root / "solutions" / f"{exercise}.py").read_text()
+        stub_path = root / "exercises" / f"{exercise}.py"
+        given = {line.strip() for line in stub_path.read_text().splitlines()} if stub_path.is_file() else set()
         text = source.splitlines()
         for name, node in _functions(ast.parse(source)):
             if name not in names:
                 continue
             body = node.body[1:] if ast.get_docstring(node) is not None else node.body
             for line in text[body[0].lineno - 1: body[-1].end_lineno]:
-                if len(line.strip()) >= min_chars:
+                if len(line.strip()) >= min_chars and line.strip() not in given:  # the stub gives it anyway
                     lines[line.strip()] = f"{exercise}.{name}"
     return lines
 

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 from ag_helpers import ROOT, SOLUTIONS, run_cli
 
+from autograder.cases import PUBLIC
 from autograder.observing import build_reference_data
+
+PUBLIC_POINTS = sum(c.points for c in PUBLIC)
 
 sys.path.insert(0, str(ROOT / "tools"))
 from make_stubs import TODO, _functions  # noqa: E402
@@ -95,18 +98,24 @@ def _check(release, tmp_path, exercises_from: Path | None, *args):
 def test_check_in_the_release_scores_the_stubs_zero(release, tmp_path):
     proc = _check(release, tmp_path, None)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "total: 0 / 100" in proc.stdout and "not implemented yet" in proc.stdout
+    assert f"total: 0 / {PUBLIC_POINTS}" in proc.stdout and "not implemented yet" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
 def test_check_in_the_release_gives_the_reference_full_marks_from_shipped_data(release, tmp_path):
     proc = _check(release, tmp_path, SOLUTIONS)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "total: 100 / 100" in proc.stdout
+    assert f"total: {PUBLIC_POINTS} / {PUBLIC_POINTS}" in proc.stdout
 
 
 def test_check_in_the_release_names_a_mutant_mistake(release, tmp_path):
-    proc = _check(release, tmp_path, ROOT / "tests" / "mutants" / "es_not_strict" / "exercises", "early_stopping")
+    from autograder import mistakes
+
+    [m] = [m for m in mistakes.CATALOGUE if m.name == "es_not_strict"]
+    mutant = tmp_path / "mutant" / "exercises"
+    mutant.mkdir(parents=True)
+    (mutant / "early_stopping.py").write_text(mistakes.patched_source(m, (SOLUTIONS / "early_stopping.py").read_text()))
+    proc = _check(release, tmp_path, mutant, "early_stopping")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "likely mistake [es_not_strict]" in proc.stdout
 

@@ -18,6 +18,8 @@ from autograder import config, similarity
 
 FAIR = ROOT / "tests" / "autograder" / "fair"
 STUBS = ROOT / "exercises"
+# the exercises the Keras-style student wrote (the class below copies that student's files)
+KERAS = [e for e in config.EXERCISES if (FAIR / "keras" / "exercises" / f"{e}.py").is_file()]
 
 
 def disguise(source: str) -> str:
@@ -54,7 +56,7 @@ def _independent() -> dict[str, dict[str, str]]:
 
 def test_independent_solutions_are_not_flagged_and_disguised_copies_are():
     files = _independent()
-    assert all(len(by) >= 7 for by in files.values())
+    assert all(len(by) >= 5 for by in files.values()), {e: len(by) for e, by in files.items()}
     clean = similarity.compare(files)
     top = max(p.similarity for p in clean.pairs)
     assert not clean.flagged(), [(p.exercise, p.a, p.b, round(p.similarity, 2)) for p in clean.flagged()]
@@ -91,7 +93,7 @@ def _class(tmp_path: Path) -> Path:
     for style in ("keras", "d2l", "textbook"):
         shutil.copytree(FAIR / style / "exercises", subs / f"submission_{len(style)}{style}" / "exercises")
     with zipfile.ZipFile(subs / "smithjane_LATE_4021_99120_course.zip", "w") as z:
-        for e in config.EXERCISES:
+        for e in KERAS:
             z.writestr(f"course-main/exercises/{e}.py", disguise((FAIR / "keras" / "exercises" / f"{e}.py").read_text()))
     with zipfile.ZipFile(subs / "doejohn_4022_99121_homework.zip", "w") as z:
         z.writestr("homework/notes.txt", "I could not finish")
@@ -107,11 +109,11 @@ def test_similarity_command_writes_a_ranked_html_report_and_a_csv(tmp_path):
     assert "doejohn_4022_99121_homework: no exercises/ folder" in proc.stderr
     rows = list(csv.DictReader((out / "similarity.csv").open()))
     flagged = {(r["exercise"], r["student_a"], r["student_b"]) for r in rows if r["flagged"] == "yes"}
-    assert flagged == {(e, "smithjane_LATE_4021_99120_course", "submission_5keras") for e in config.EXERCISES}
-    assert [r["flagged"] for r in rows[:3]] == ["yes"] * 3 and float(rows[0]["similarity"]) >= 0.7
-    assert all(r["lines_a"] for r in rows[:3])
+    assert flagged == {(e, "smithjane_LATE_4021_99120_course", "submission_5keras") for e in KERAS}
+    assert len(KERAS) >= 3 and [r["flagged"] for r in rows[:len(KERAS)]] == ["yes"] * len(KERAS) and float(rows[0]["similarity"]) >= 0.7
+    assert all(r["lines_a"] for r in rows[:len(KERAS)])
     page = (out / "similarity.html").read_text()
-    assert page.count("class='flag'") == 3 and page.count("<mark>") > 10 and "class='side'" in page
+    assert page.count("class='flag'") == len(KERAS) and page.count("<mark>") > 10 and "class='side'" in page
     assert "leeann_4023_99122_stub" in page  # listed as nothing beyond the stub, not compared
 
     bad = run_cli("similarity", str(subs), "--out", str(out), "--threshold", "2")

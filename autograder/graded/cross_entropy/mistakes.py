@@ -47,7 +47,7 @@ CATALOGUE = (
        "dtype=logits.dtype (np.zeros_like(logits), np.zeros(n, dtype=logits.dtype)).", match=False,
        charged_on=("loss_dtype", "grad_dtype")),
     _m("ce_no_validation", "cross_entropy", "the arguments are not checked",
-       "Call _check_arguments(logits, targets, weight, ignore_index, reduction, label_smoothing) first in both "
+       "Call the helper _check_arguments with all six arguments first in both "
        "functions: it raises the ValueError and IndexError the docstrings promise.",
        charged_on=("validation", "target_range", "grad_validation")),
 )

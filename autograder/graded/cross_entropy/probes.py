@@ -46,10 +46,10 @@ def inputs(seed: int, n: int, c: int, dtype: str = "float64", weighted: bool = F
 def _described(data: dict, ignore_index: int) -> dict:
     """What the judges show next to a result: the inputs, and the mean's normaliser and count."""
     logits, targets, weight = data["logits"], data["targets"], data["weight"]
-    keep = targets != ignore_index
+    counted = targets != ignore_index
     w = np.ones(logits.shape[1]) if weight is None else weight.astype(np.float64)
     return {"logits": logits.copy(), "targets": targets.copy(), "weight": None if weight is None else weight.copy(),
-            "n_kept": int(keep.sum()), "weight_sum": float(w[targets[keep]].sum())}
+            "n_kept": int(counted.sum()), "weight_sum": float(w[targets[counted]].sum())}
 
 
 def _call(module, name: str, data: dict, args: dict, defaults: bool):
