@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("exercise", nargs="*", help=f"exercises to check (default: all of {', '.join(config.EXERCISES)})")
     check.add_argument("--dir", type=Path, default=None, help="the course folder (default: found from here)")
     check.add_argument("--color", action="store_true", help="colour the report")
+    check.add_argument("--assignment", type=Path, default=None,
+                       help="the assignment file whose exercises, cases and points apply (default: the "
+                            "course folder's assignment.toml, which a release for an assignment holds)")
     _common(check)
 
     grade = sub.add_parser("grade", help="grade a submission into a results file (for CI and Gradescope)")
@@ -89,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a JSON file of hidden cases kept outside the student's copy (repeatable)")
     grade.add_argument("--exercise", action="append", default=None, help="grade only these exercises (repeatable)")
     grade.add_argument("--assignment", type=Path, default=None,
-                       help="the assignment file whose late policy applies (with --metadata)")
+                       help="the assignment file: its exercises, cases and points; with --metadata, its late policy")
     grade.add_argument("--metadata", type=Path, default=None,
                        help="Gradescope's submission_metadata.json: the submission time and due dates")
     _common(grade)
@@ -140,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     package.add_argument("--hidden", type=Path, default=None,
                          help="hidden cases to include (default: instructor/hidden_cases.json)")
     package.add_argument("--assignment", type=Path, default=None,
-                         help="an assignment file whose late policy each run applies to Gradescope's metadata")
+                         help="an assignment file: only its exercises and cases are packaged and graded, and each "
+                              "run applies its late policy to Gradescope's metadata")
 
     release = sub.add_parser("release", help="build the student copy of the course (no solutions, no hidden tests)")
     release.add_argument("--out", type=Path, required=True, help="an empty or new folder")
@@ -148,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--grader-repo", default=None,
                          help="OWNER/NAME of the repository the classroom workflow takes the grader from")
     release.add_argument("--grader-sha", default=None, help="the commit of --grader-repo it is pinned to (40 hex digits)")
+    release.add_argument("--assignment", type=Path, default=None,
+                         help="an assignment file: the release holds only its exercises, and check grades its cases")
 
     sub.add_parser("list", help="list the exercises, their tests and points")
     sub.add_parser("mistakes", help="list the catalogue of known mistakes")
@@ -184,22 +190,45 @@ def _options(args, exercises):
     from .grader import Options
 
     return Options(exercises=tuple(exercises), device=args.device, hidden=tuple(str(h) for h in getattr(args, "hidden", [])),
-                   timeout=args.timeout, memory_mb=args.memory_mb, isolation=args.isolation, threads=args.threads)
+                   timeout=args.timeout, memory_mb=args.memory_mb, isolation=args.isolation, threads=args.threads,
+                   selection=getattr(args, "selection", None))
 
 
-def _check_exercises(names) -> list[str]:
-    names = list(names or config.EXERCISES)
+def _check_exercises(names, selection=None) -> list[str]:
+    names = list(names or (selection.exercises if selection else config.EXERCISES))
     unknown = [n for n in names if n not in config.EXERCISES]
     if unknown:
         raise ValueError(f"unknown exercise {', '.join(unknown)}; the exercises are {', '.join(config.EXERCISES)}")
+    if selection is not None:
+        outside = [n for n in names if n not in selection.exercises]
+        if outside:
+            raise ValueError(f"{', '.join(outside)}: not part of the assignment ({selection.source}); its exercises "
+                             f"are {', '.join(selection.exercises)}")
     return names
+
+
+def _selection(args):
+    """The assignment's selection of exercises and cases (None: every exercise); checked against the cases."""
+    from .assignment import load_selection
+    from .cases import PUBLIC, load_hidden
+
+    path = getattr(args, "assignment", None)
+    if path is None:
+        return None
+    from .late import load_assignment
+
+    load_assignment(path)  # its [assignment] and [late_policy] are checked too (LateError is a ValueError)
+    selection = load_selection(path)
+    if selection is not None:
+        cases = list(PUBLIC) + [c for h in getattr(args, "hidden", None) or [] for c in load_hidden(h)]
+        selection.check_patterns(cases)
+    return selection
 
 
 def _validate(args, command: str) -> list[str]:
     """Everything that can be checked before grading; raises GraderEnvironmentError or ValueError/RuntimeError."""
     from .cases import load_hidden
 
-    exercises = _check_exercises(args.exercise)
     for h in getattr(args, "hidden", []):
         if not h.is_file():
             raise ValueError(f"--hidden {h}: no such file")
@@ -209,6 +238,8 @@ def _validate(args, command: str) -> list[str]:
             raise ValueError(f"--hidden {h}: not a file of hidden cases ({type(exc).__name__}: {exc})") from None
     if getattr(args, "assignment", None) is not None or getattr(args, "metadata", None) is not None:
         _late_penalty(args)  # a malformed file is bad usage too
+    args.selection = _selection(args)
+    exercises = _check_exercises(args.exercise, args.selection)
     environment.check_python(command)  # first: what follows imports torch
     from . import grader, sandbox
 
@@ -225,6 +256,8 @@ def _bug(exc: BaseException) -> str:
 
 def cmd_check(args) -> int:
     root = args.dir or _repo_root()
+    if args.assignment is None and (root / "assignment.toml").is_file():
+        args.assignment = root / "assignment.toml"  # a release for an assignment: its exercises and points
     try:
         exercises = _validate(args, "check")
     except GraderEnvironmentError as exc:
@@ -252,10 +285,10 @@ def _late_penalty(args):
     """The penalty of --assignment's policy for the submission --metadata describes (None without both)."""
     from . import late
 
-    if (args.assignment is None) != (args.metadata is None):
-        raise ValueError("--assignment and --metadata go together: the policy, and when the submission was made")
-    if args.assignment is None:
-        return None
+    if getattr(args, "metadata", None) is not None and args.assignment is None:
+        raise ValueError("--metadata needs --assignment: the late policy to apply to the submission time")
+    if getattr(args, "metadata", None) is None:
+        return None  # an assignment alone selects the exercises and cases; it charges no penalty
     assignment = late.load_assignment(args.assignment)
     return late.penalty(assignment, late.read_metadata(args.metadata, assignment.timezone))
 
@@ -324,10 +357,11 @@ def cmd_batch(args) -> int:
     from . import batch
 
     try:
-        exercises = _check_exercises(args.exercise)
         for h in args.hidden:
             if not h.is_file():
                 raise ValueError(f"--hidden {h}: no such file")
+        selection = _selection(args)
+        exercises = _check_exercises(args.exercise, selection)
         if args.jobs < 1:
             raise ValueError("--jobs must be at least 1")
         if not args.submissions.is_dir():
@@ -352,6 +386,8 @@ def cmd_batch(args) -> int:
     if args.exercise:
         for e in exercises:
             passed += ["--exercise", e]
+    if args.assignment is not None:
+        passed += ["--assignment", str(args.assignment.resolve())]
     limit = args.student_timeout or sum(args.timeout or config.TIMEOUT[e] for e in exercises) + batch.GRACE_S
     try:
         book = _gradebook_options(args)
@@ -479,8 +515,9 @@ def cmd_release(args) -> int:
 
     try:
         notes = release.build_release(args.out, grader_repo=args.grader_repo or release.PLACEHOLDER_REPO,
-                                      grader_sha=args.grader_sha or release.PLACEHOLDER_SHA, force=args.force)
-    except release.ReleaseError as exc:
+                                      grader_sha=args.grader_sha or release.PLACEHOLDER_SHA, force=args.force,
+                                      assignment=args.assignment)
+    except (release.ReleaseError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(notes))

@@ -60,6 +60,7 @@ class Options:
     static_policy: bool = True
     name_mistakes: bool = True
     jobs: int | None = None  # exercises graded side by side (default: one per core)
+    selection: Any = None  # an assignment's Selection (autograder/assignment.py): its cases and points
 
 
 class SubmissionError(Exception):
@@ -587,6 +588,8 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
     cases = list(PUBLIC) if opts.public else []
     for path in opts.hidden:
         cases.extend(load_hidden(path))
+    if opts.selection is not None:
+        cases = opts.selection.apply(cases)
     report = Report(isolation=isolation, device=device)
     try:
         exercises_dir = find_exercises_dir(Path(submission))

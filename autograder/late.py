@@ -115,10 +115,10 @@ def load_assignment(path: Path) -> Assignment:
         raise LateError(f"{path}: cannot read the assignment file ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise LateError(f"{path}: not a TOML file ({exc})") from None
-    unknown = set(data) - {"assignment", "late_policy"}
+    unknown = set(data) - {"assignment", "late_policy", "exercise"}
     if unknown:
         raise LateError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; the sections are "
-                        "[assignment] and [late_policy]")
+                        "[assignment], [late_policy] and [[exercise]] (autograder/assignment.py)")
     a, p = data.get("assignment", {}), data.get("late_policy", {})
     for section, given, known in (("assignment", a, {"title", "canvas_column", "due_date", "late_due_date", "timezone"}),
                                   ("late_policy", p, {"per_day", "per_hour", "cap", "grace_minutes"})):

@@ -91,14 +91,24 @@ def check(exercise: str, root: str | os.PathLike | None = None) -> CheckResult:
     from . import environment, grader
     from .environment import GraderEnvironmentError
 
-    if exercise not in config.EXERCISES:
-        raise ValueError(f"unknown exercise {exercise!r}; the exercises are {', '.join(config.EXERCISES)}")
     result = CheckResult(exercise)
+    if exercise not in config.EXERCISES:
+        try:
+            folder = course_root(Path(root) if root else None)
+        except FileNotFoundError:
+            folder = None
+        if folder is not None and (folder / "assignment.toml").is_file():  # a copy released for an assignment
+            result.problem = (f"not part of this copy's assignment (its exercises: {', '.join(config.EXERCISES)})")
+            return result
+        raise ValueError(f"unknown exercise {exercise!r}; the exercises are {', '.join(config.EXERCISES)}")
     try:
         folder = course_root(Path(root) if root else None)
         environment.check_python("check")
-        report = grader.grade(folder, grader.Options(exercises=(exercise,)))
-    except (GraderEnvironmentError, FileNotFoundError, RuntimeError) as exc:
+        from .assignment import load_selection
+
+        selection = load_selection(folder / "assignment.toml") if (folder / "assignment.toml").is_file() else None
+        report = grader.grade(folder, grader.Options(exercises=(exercise,), selection=selection))
+    except (GraderEnvironmentError, FileNotFoundError, RuntimeError, ValueError) as exc:
         result.problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return result
     for t in report.tests:

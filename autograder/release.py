@@ -127,12 +127,34 @@ def _skipped(rel: Path) -> bool:
             or any(fnmatch.fnmatch(rel.as_posix(), pattern) for pattern in INSTRUCTOR_ONLY))
 
 
-def _copy_tree(src_root: Path, rel: str, dst_root: Path) -> None:
+def _not_assigned(rel: Path, left_out: set[str]) -> bool:
+    """A file of an exercise that the assignment leaves out: its stub, its solution, its grading package."""
+    parts = rel.parts
+    return ((len(parts) == 2 and parts[0] in ("exercises", "solutions") and rel.stem in left_out and rel.suffix == ".py")
+            or (len(parts) >= 3 and parts[:2] == ("autograder", "graded") and parts[2] in left_out))
+
+
+def _left_out(assignment: Path | None) -> tuple[set[str], object]:
+    """The exercises an assignment file leaves out, and its selection (None: every exercise)."""
+    from . import graded
+    from .assignment import load_selection
+    from .late import load_assignment
+
+    if assignment is None:
+        return set(), None
+    load_assignment(assignment)  # LateError (a ValueError) for a malformed file, now
+    selection = load_selection(assignment)
+    if selection is None:
+        return set(), None
+    return set(graded.names()) - set(selection.exercises), selection
+
+
+def _copy_tree(src_root: Path, rel: str, dst_root: Path, left_out: set[str] = frozenset()) -> None:
     src = src_root / rel
     paths = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file())
     for path in paths:
         r = path.relative_to(src_root)
-        if path.is_symlink() or _skipped(r):
+        if path.is_symlink() or _skipped(r) or _not_assigned(r, left_out):
             continue
         if r.parts[:2] == ("tests", "course") and path.suffix == ".py" and "solutions" in path.read_text():
             continue  # a test that imports the reference cannot run in the student's copy
@@ -180,9 +202,19 @@ def _workflow(grader_repo: str, grader_sha: str) -> str:
     return text.replace("__GRADER_REPOSITORY__", grader_repo).replace("__GRADER_SHA__", grader_sha)
 
 
+def _hidden_cases(root: Path) -> list:
+    from .cases import load_hidden
+
+    path = root / "instructor" / "hidden_cases.json"
+    return load_hidden(path) if path.is_file() else []
+
+
 def build_release(out: Path, root: Path = ROOT, grader_repo: str = PLACEHOLDER_REPO,
-                  grader_sha: str = PLACEHOLDER_SHA, force: bool = False) -> list[str]:
-    """Write the student release into ``out``; return notes. Raises :class:`ReleaseError`."""
+                  grader_sha: str = PLACEHOLDER_SHA, force: bool = False, assignment: Path | None = None) -> list[str]:
+    """Write the student release into ``out``; return notes. Raises :class:`ReleaseError` (ValueError for
+    a malformed ``assignment``). With an assignment file that selects exercises, the release holds only
+    those (stubs, grading packages, reference observations of the selected cases) and the file itself as
+    ``assignment.toml``, which ``check`` there applies."""
     from . import reference_data
     from .observing import build_reference_data
     from .cases import PUBLIC
@@ -196,10 +228,17 @@ def build_release(out: Path, root: Path = ROOT, grader_repo: str = PLACEHOLDER_R
         shutil.rmtree(out)
     _check_stubs(root)
     workflow = _workflow(grader_repo, grader_sha)
+    left_out, selection = _left_out(assignment)
+    public = list(PUBLIC)
+    if selection is not None:
+        selection.check_patterns(public + _hidden_cases(root))
+        public = selection.apply(public)
     out.mkdir(parents=True, exist_ok=True)
     for rel in RELEASE_PATHS:
         if (root / rel).exists():
-            _copy_tree(root, rel, out)
+            _copy_tree(root, rel, out, left_out)
+    if selection is not None:
+        shutil.copyfile(assignment, out / "assignment.toml")
     for path in sorted(p for p in RELEASE_FILES.rglob("*") if p.is_file()):
         rel = path.relative_to(RELEASE_FILES)
         if not _skipped(rel) and rel.as_posix() != ".github/workflows/classroom.yml":
@@ -211,12 +250,15 @@ def build_release(out: Path, root: Path = ROOT, grader_repo: str = PLACEHOLDER_R
     pyproject = out / "pyproject.toml"
     if pyproject.exists():  # the notebooks' checked outputs stay with the instructor: pytest runs tests/ only
         pyproject.write_text(pyproject.read_text().replace('testpaths = ["tests", "book"]', 'testpaths = ["tests"]'))
-    size = reference_data.write(out / "autograder" / "reference_data.json", build_reference_data(PUBLIC))
+    size = reference_data.write(out / "autograder" / "reference_data.json", build_reference_data(public))
     leaks = find_leaks(out, solution_lines(root))
     if leaks:
         raise ReleaseError("the release would contain reference code; nothing was published:\n  " + "\n  ".join(leaks))
     notes = [f"wrote the student release to {out}",
-             f"reference observations of {len(PUBLIC)} public tests: autograder/reference_data.json ({size / 1e6:.1f} MB)"]
+             f"reference observations of {len(public)} public tests: autograder/reference_data.json ({size / 1e6:.1f} MB)"]
+    if selection is not None:
+        notes.append(f"the assignment's exercises: {', '.join(selection.exercises)} (left out: "
+                     f"{', '.join(sorted(left_out)) or 'none'}); check applies its assignment.toml")
     if grader_sha == PLACEHOLDER_SHA:
         notes.append("the classroom workflow pins a placeholder grader: pass --grader-repo and --grader-sha")
     return notes
@@ -253,23 +295,30 @@ def build_gradescope(out: Path, root: Path = ROOT, hidden: Path | None = None,
         raise ReleaseError(f"--hidden {hidden}: no such file")
     from .cases import load_hidden
 
-    load_hidden(hidden)  # refuse a malformed file now, not on the first submission
+    hidden_cases = load_hidden(hidden)  # refuse a malformed file now, not on the first submission
+    left_out, selection = _left_out(assignment)
+    hidden_bytes = hidden.read_bytes()
+    if selection is not None:
+        from .cases import PUBLIC
+
+        selection.check_patterns(list(PUBLIC) + hidden_cases)
+        import json
+
+        kept = [c for c in json.loads(hidden_bytes).get("cases", []) if c.get("exercise") not in left_out]
+        hidden_bytes = (json.dumps({"cases": kept}, indent=1) + "\n").encode()
     files: dict[str, tuple[bytes, bool]] = {
         "setup.sh": (SETUP_SH.encode(), True),
         "run_autograder": (RUN_AUTOGRADER.encode(), True),
         "requirements-autograder.txt": (_pins(root).encode(), False),
-        "hidden_cases.json": (hidden.read_bytes(), False),
+        "hidden_cases.json": (hidden_bytes, False),
     }
     if assignment is not None:
-        from .late import load_assignment
-
-        load_assignment(assignment)  # LateError (a ValueError) for a malformed file, now
         files["assignment.toml"] = (Path(assignment).read_bytes(), False)
     for package in ("autograder", "solutions"):
         for path in sorted((root / package).rglob("*")):
             rel = path.relative_to(root)
             if path.is_file() and not path.is_symlink() and not _skipped(rel.relative_to(package)) \
-                    and path.name != "reference_data.json":
+                    and path.name != "reference_data.json" and not _not_assigned(rel, left_out):
                 files[rel.as_posix()] = (path.read_bytes(), False)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,17 +19,38 @@ import importlib
 import inspect
 import os
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 
 from autograder.config import EXERCISES  # noqa: E402 - the graded exercises, discovered by the grader
 SHOW_SOLUTIONS_ENV = "COURSE_SHOW_SOLUTIONS"
+# a student copy released for an assignment holds only its exercises, and this file says which
+ASSIGNMENT_FILE = Path(__file__).resolve().parents[1] / "assignment.toml"
+
+
+class NotInThisAssignment(NotImplementedError):
+    """The exercise exists in the course but not in this copy, released for an assignment without it."""
+
+
+def _unknown(exercise: str) -> ModuleType:
+    """A stand-in for an exercise this copy does not have: using it says so (``attempt`` prints that)."""
+    if not ASSIGNMENT_FILE.is_file():
+        raise ValueError(f"unknown exercise {exercise!r}; the exercises are {', '.join(EXERCISES)}")
+    module = ModuleType(f"exercises.{exercise}")
+
+    def __getattr__(name: str):  # noqa: N807 - PEP 562, a module's own attribute hook
+        raise NotInThisAssignment(f"the exercise {exercise!r} is not part of this copy's assignment "
+                                  f"(its exercises: {', '.join(EXERCISES)})")
+
+    module.__getattr__ = __getattr__
+    return module
 
 
 def load(exercise: str) -> ModuleType:
     """The module of ``exercise``: ``solutions.<name>`` when present (unless ``COURSE_IMPL=exercises``),
     else the student's ``exercises.<name>``."""
     if exercise not in EXERCISES:
-        raise ValueError(f"unknown exercise {exercise!r}; the exercises are {', '.join(EXERCISES)}")
+        return _unknown(exercise)
     if os.environ.get("COURSE_IMPL", "auto") != "exercises":
         try:
             return importlib.import_module(f"solutions.{exercise}")
@@ -47,7 +68,7 @@ def shown_module(exercise: str) -> ModuleType:
     """The module whose code a page may show: ``exercises.<name>`` (the stub, or the student's code),
     or ``solutions.<name>`` in an instructor build."""
     if exercise not in EXERCISES:
-        raise ValueError(f"unknown exercise {exercise!r}; the exercises are {', '.join(EXERCISES)}")
+        return _unknown(exercise)
     if shows_solutions():
         try:
             return importlib.import_module(f"solutions.{exercise}")
@@ -68,7 +89,11 @@ def show_source(exercise: str, name: str):
 
     module = shown_module(exercise)
     path = f"{module.__name__.replace('.', '/')}.py"
-    return Markdown(f"`{name}` in `{path}`:\n\n```python\n{source(exercise, name)}```")
+    try:
+        code = source(exercise, name)
+    except NotInThisAssignment as exc:
+        return Markdown(f"*{exc}*")
+    return Markdown(f"`{name}` in `{path}`:\n\n```python\n{code}```")
 
 
 @contextmanager
@@ -80,6 +105,8 @@ def attempt(exercise: str):
     """
     try:
         yield
+    except NotInThisAssignment as exc:
+        print(f"Not run: {exc}.")
     except NotImplementedError as exc:
         print(
             f"Exercise '{exercise}' is not implemented yet ({exc}).\n"

@@ -272,9 +272,14 @@ def test_grade_applies_the_late_policy_to_gradescope_metadata(tmp_path):
     proc = run_cli("grade", "--submission", str(sub), "--out", str(out), "--exercise", "early_stopping",
                    "--assignment", str(ASSIGNMENT), "--metadata", str(meta))
     assert proc.returncode == 2 and "Gradescope's metadata is not JSON" in proc.stderr
+    meta.write_text(json.dumps({"created_at": "2025-03-09T10:22:32-08:00"}))
     proc = run_cli("grade", "--submission", str(sub), "--out", str(out), "--exercise", "early_stopping",
-                   "--assignment", str(ASSIGNMENT))
-    assert proc.returncode == 2 and "--assignment and --metadata go together" in proc.stderr
+                   "--metadata", str(meta))
+    assert proc.returncode == 2 and "--metadata needs --assignment" in proc.stderr
+    # an assignment alone selects what is graded (here every exercise: no [[exercise]]) and charges nothing
+    proc = run_cli("grade", "--submission", str(sub), "--out", str(out), "--exercise", "early_stopping",
+                   "--timeout", "30", "--assignment", str(ASSIGNMENT))
+    assert proc.returncode == 0 and json.loads(out.read_text())["score"] == 30
 
 
 def test_gradescope_package_carries_the_assignment_file(tmp_path):
