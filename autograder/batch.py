@@ -393,12 +393,23 @@ def _raise_interrupt(signum, frame):
 
 
 # --------------------------------------------------------------------------- the gradebook ---
-def _row(student: str, out: Path) -> dict:
+def _exercise_of(test: dict) -> str | None:
+    return (test.get("tags") or [None])[0]
+
+
+def graded_exercises(datas: list[dict]) -> list[str]:
+    """The exercises a batch graded (an assignment's, or --exercise's), in the course's order: those with a
+    test in some results file; every exercise when there is none."""
+    seen = {_exercise_of(t) for d in datas for t in d.get("tests", [])}
+    return [e for e in config.EXERCISES if e in seen] or list(config.EXERCISES)
+
+
+def _row(student: str, out: Path, exercises: list[str]) -> dict:
     data = read_results(out / "results" / f"{student}.json") or {"tests": [], "score": 0, "max_score": 0}
     status = read_status(out / "status" / f"{student}.json") or {"status": "error"}
     row = {"student": student}
-    for e in config.EXERCISES:
-        row[e] = f'{sum(t.get("score", 0) for t in data["tests"] if (t.get("tags") or [None])[0] == e):g}'
+    for e in exercises:
+        row[e] = f'{sum(t.get("score", 0) for t in data["tests"] if _exercise_of(t) == e):g}'
     row["total"], row["max_score"] = f'{data["score"]:g}', f'{data["max_score"]:g}'
     row["status"] = status["status"]
     return row
@@ -406,14 +417,15 @@ def _row(student: str, out: Path) -> dict:
 
 def write_gradebook(subs: list[Submission], out: Path) -> list[dict]:
     """``gradebook.csv``, ``summary.md`` and ``scores.png`` from the results files of ``subs``."""
-    rows = [_row(s.student, out) for s in subs]
+    exercises = graded_exercises([read_results(out / "results" / f"{s.student}.json") or {} for s in subs])
+    rows = [_row(s.student, out, exercises) for s in subs]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["student", *config.EXERCISES, "total", "max_score", "status"],
+    writer = csv.DictWriter(buffer, fieldnames=["student", *exercises, "total", "max_score", "status"],
                             lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     write_atomic(out / "gradebook.csv", buffer.getvalue())
-    write_atomic(out / "summary.md", summary_markdown(rows))
+    write_atomic(out / "summary.md", summary_markdown(rows, exercises))
     if rows:
         plot_scores([float(r["total"]) for r in rows], max(float(r["max_score"]) for r in rows), out / "scores.png")
     return rows
@@ -428,7 +440,8 @@ def histogram(totals: list[float], max_score: float, bins: int = 10) -> list[tup
     return [(i * width, (i + 1) * width, c) for i, c in enumerate(counts)]
 
 
-def summary_markdown(rows: list[dict]) -> str:
+def summary_markdown(rows: list[dict], exercises: list[str] | None = None) -> str:
+    exercises = list(config.EXERCISES) if exercises is None else exercises
     totals = [float(r["total"]) for r in rows]
     max_score = max((float(r["max_score"]) for r in rows), default=0.0)
     errors = [r["student"] for r in rows if r["status"] != "ok"]
@@ -439,7 +452,7 @@ def summary_markdown(rows: list[dict]) -> str:
                   f"| {statistics.mean(totals):.2f} | {statistics.median(totals):g} | {min(totals):g} | "
                   f"{max(totals):g} | {statistics.pstdev(totals):.2f} |", "",
                   "| exercise | mean |", "| --- | ---: |"]
-        lines += [f"| `{e}` | {statistics.mean(float(r[e]) for r in rows):.2f} |" for e in config.EXERCISES]
+        lines += [f"| `{e}` | {statistics.mean(float(r[e]) for r in rows):.2f} |" for e in exercises]
         lines += ["", "## Score distribution", "", "| points | students | |", "| --- | ---: | --- |"]
         for i, (lo, hi, n) in enumerate(histogram(totals, max_score)):
             bracket = "]" if i == 9 else ")"

@@ -284,12 +284,21 @@ def load_results(out: Path, students: list[str] | None = None) -> tuple[dict[str
     return results, status
 
 
+def charges(assignment: Assignment) -> bool:
+    """Whether the assignment's late policy can take anything off (a rate, or a late due date)."""
+    policy = assignment.policy
+    return bool(policy.per_day or policy.per_hour or assignment.late_due_date)
+
+
 def penalties_for(students: list[Student], assignment: Assignment, times: Path | None) -> dict[str, Penalty]:
     """Each student's penalty; LateError naming every student without a submission time."""
     table = read_times(times, assignment.timezone) if times else {}
     out, missing = {}, []
     for s in students:
         submitted = table.get(s.key) or s.submitted
+        if submitted is None and not charges(assignment):
+            out[s.key] = ON_TIME  # a policy that can charge nothing needs no submission times
+            continue
         if submitted is None:
             missing.append(s.key)
             continue

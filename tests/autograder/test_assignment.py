@@ -192,3 +192,18 @@ def test_the_instructor_copy_refuses_an_unknown_exercise():
 
     with pytest.raises(ValueError, match="unknown exercise 'adamw'"):
         impl.load("adamw")
+
+
+def test_batch_grades_the_assignment(tmp_path):
+    import csv
+
+    assignment = _write(tmp_path, SELECTION)
+    subs = tmp_path / "subs"
+    shutil.copytree(SOLUTIONS, subs / "ann" / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(subs), "--out", str(out), "--assignment", str(assignment), "--no-progress")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [row] = list(csv.DictReader((out / "gradebook.csv").open()))
+    total = 10 + sum(c.points for c in PUBLIC if c.exercise == "early_stopping")
+    assert float(row["total"]) == pytest.approx(total) and float(row["dropout"]) == pytest.approx(10), row
+    assert row["status"] == "ok" and not row.get("adam"), row
