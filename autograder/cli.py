@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from . import config, environment, mistakes
@@ -270,7 +271,7 @@ def cmd_check(args) -> int:
 
     print(f"checking {', '.join(exercises)} in {root / 'exercises'} ...", flush=True)
     try:
-        report = grader.grade(root, _options(args, exercises))
+        report = grader.grade(root, replace(_options(args, exercises), reference_cache=True))
     except GraderEnvironmentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT

@@ -48,10 +48,21 @@ def problem(what: str, command: str = "check", advice: str | None = None) -> Gra
 
 
 def check_python(command: str = "check") -> None:
-    """Import NumPy and torch here, in the grader's process, before anything else; raise if they fail."""
+    """Check NumPy and torch here, in the grader's process, before anything else; raise if they fail.
+
+    NumPy is imported (the judges need it here). torch is only looked up: importing it takes a second
+    or more, and the grader's process needs it only where it computes the reference itself (the
+    instructor's copy); the student's process imports it first thing, and a torch that is present
+    but broken is reported from there, as the same environment error (exit status 4).
+    """
+    import importlib.util
+
     for name in REQUIRED:
         try:
-            __import__(name)
+            if name == "numpy":
+                __import__(name)
+            elif importlib.util.find_spec(name) is None:
+                raise ModuleNotFoundError(f"No module named {name!r}")
         except Exception as exc:  # noqa: BLE001 - a broken install raises more than ImportError
             raise problem(f"the Python running it ({sys.executable}) cannot import {name} "
                           f"({type(exc).__name__}: {exc}).", command) from None

@@ -36,7 +36,7 @@ from typing import Any
 from . import config, environment, graded, judges, mistakes, policy, sandbox
 from .cases import PUBLIC, Case, load_hidden, select
 from .inside import codec
-from .observing import expected_observation, mutant_observation, observe, reference_module  # noqa: F401
+from .observing import expected_observation, expected_observations, mutant_observation, observe, reference_module  # noqa: F401
 from .results import Report, TestResult
 
 INSIDE_FILES = ("__init__.py", "harness.py", "codec.py", "probing.py")
@@ -61,6 +61,7 @@ class Options:
     name_mistakes: bool = True
     jobs: int | None = None  # exercises graded side by side (default: one per core)
     selection: Any = None  # an assignment's Selection (autograder/assignment.py): its cases and points
+    reference_cache: bool = False  # keep the reference's observations on disk between runs (check)
 
 
 class SubmissionError(Exception):
@@ -549,7 +550,7 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
         else:
             todo[exercise] = cases
     # every reference value is computed before any student code runs
-    expected = {c.id: expected_observation(c) for cases in todo.values() for c in cases}
+    expected = expected_observations([c for cases in todo.values() for c in cases], cache=opts.reference_cache)
     jobs = max(1, min(len(todo), opts.jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device, scratch)
