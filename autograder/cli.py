@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the assignment file: its exercises, cases and points; with --metadata, its late policy")
     grade.add_argument("--metadata", type=Path, default=None,
                        help="Gradescope's submission_metadata.json: the submission time and due dates")
+    grade.add_argument("--reference-cache", action="store_true",
+                       help="keep the reference's observations in .cache/ between runs (batch passes it: "
+                            "they are computed once per class, not once per submission)")
     _common(grade)
 
     batch = sub.add_parser("batch", help="grade every submission of a folder (folders or zips) into a gradebook")
@@ -338,7 +341,7 @@ def cmd_grade(args) -> int:
     from . import grader
 
     try:
-        report = grader.grade(args.submission, _options(args, exercises))
+        report = grader.grade(args.submission, replace(_options(args, exercises), reference_cache=args.reference_cache))
     except GraderEnvironmentError as exc:
         return _no_score(args, str(exc), EXIT_ENVIRONMENT)
     except Exception as exc:  # noqa: BLE001 - a bug of the grader is never a score
@@ -379,7 +382,7 @@ def cmd_batch(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     passed = ["--device", args.device, "--isolation", args.isolation, "--memory-mb", str(args.memory_mb),
-              "--threads", str(args.threads)]
+              "--threads", str(args.threads), "--reference-cache"]
     if args.timeout is not None:
         passed += ["--timeout", f"{args.timeout:g}"]
     for h in args.hidden:
@@ -408,6 +411,7 @@ def cmd_batch(args) -> int:
         except (KeyError, TypeError, ValueError) as exc:
             print(f"error: --hidden: not a file of hidden cases ({type(exc).__name__}: {exc})", file=sys.stderr)
             return EXIT_USAGE
+    _prime_reference_cache(exercises, args.hidden, selection, args.device)
     code = batch.run(opts)
     if args.similarity and code in (EXIT_OK, EXIT_USAGE):  # EXIT_USAGE: graded, a gradebook input was bad
         from . import similarity
@@ -416,6 +420,25 @@ def cmd_batch(args) -> int:
         print(f"similarity: {len(result.flagged())} of {len(result.pairs)} pairs at or above "
               f"{result.threshold:g}: {opts.out / 'similarity.html'}")
     return code
+
+
+def _prime_reference_cache(exercises, hidden, selection, device: str) -> None:
+    """Compute the reference's observations of the class's cases once, before the workers start, so that
+    every submission's grader reads them (the instructor's copy; the release ships them)."""
+    from . import grader, observing
+    from .cases import PUBLIC, load_hidden
+
+    if device != "cpu":
+        return  # placed on the device by each grader, which computes and keeps them itself
+    cases = list(PUBLIC) + [c for h in hidden for c in load_hidden(h)]
+    if selection is not None:
+        cases = selection.apply(cases)
+    cases = [c for c in cases if c.exercise in exercises]
+    try:
+        observing.expected_observations([grader.on_device(c, device) for c in cases], cache=True)
+    except Exception as exc:  # noqa: BLE001 - each submission's grader computes what is missing and reports it
+        print(f"note: the reference's observations could not be computed ahead ({type(exc).__name__}: {exc}); "
+              "each submission computes them", file=sys.stderr)
 
 
 def _gradebook_options(args):
