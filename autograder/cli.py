@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade only shard K of N (1 <= K <= N), a fixed slice of the class chosen by a hash "
                             "of each student's name; join the N folders with merge")
     _gradebook_args(batch)
+    batch.add_argument("--regrade", choices=("new", "max", "both"), default=None,
+                       help="grade an earlier batch's --out folder again (after cases changed): the earlier results "
+                            "move to history/, regrade.csv and regrade.md say what changed; keep the new scores, the "
+                            "maximum of old and new per student, or both (gradebook.csv shows the previous total)")
     batch.add_argument("--similarity", action="store_true",
                        help="also compare the submissions (similarity.html, similarity.csv; see the similarity command)")
     _common(batch)
@@ -370,6 +374,8 @@ def cmd_batch(args) -> int:
             raise ValueError("--jobs must be at least 1")
         if not args.submissions.is_dir():
             raise ValueError(f"{args.submissions} is not a folder of submissions")
+        if args.shard and args.regrade:
+            raise ValueError("--regrade grades the whole class again in one folder; it does not take --shard")
         if args.shard and args.similarity:
             raise ValueError("--similarity compares the whole class, not a shard's slice: run `python -m "
                              "autograder similarity` on the submissions folder (e.g. after merge)")
@@ -412,13 +418,44 @@ def cmd_batch(args) -> int:
             print(f"error: --hidden: not a file of hidden cases ({type(exc).__name__}: {exc})", file=sys.stderr)
             return EXIT_USAGE
     _prime_reference_cache(exercises, args.hidden, selection, args.device)
+    previous = None
+    if args.regrade:
+        from . import regrade
+
+        try:
+            previous = regrade.begin(opts.out)
+        except regrade.RegradeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"regrade: the earlier grading is kept in {previous}", flush=True)
     code = batch.run(opts)
+    if previous is not None and code in (EXIT_OK, EXIT_USAGE):
+        code = _finish_regrade(opts, previous, args.regrade, code)
     if args.similarity and code in (EXIT_OK, EXIT_USAGE):  # EXIT_USAGE: graded, a gradebook input was bad
         from . import similarity
 
         result = similarity.run(opts.submissions, opts.out, exercises)
         print(f"similarity: {len(result.flagged())} of {len(result.pairs)} pairs at or above "
               f"{result.threshold:g}: {opts.out / 'similarity.html'}")
+    return code
+
+
+def _finish_regrade(opts, previous, policy: str, code: int) -> int:
+    """Compare with the earlier grading, apply the policy, and write the gradebooks again from results/."""
+    from . import batch, gradebook, regrade
+
+    written = regrade.finish(opts.out, previous, policy)
+    subs = batch.discover(opts.submissions)
+    batch.write_gradebook(subs, opts.out)
+    if policy == "both":
+        regrade.add_previous_totals(opts.out, previous)
+    try:
+        gradebook.write_class_files(opts.out, opts.gradebook or gradebook.GradebookOptions(), [s.student for s in subs])
+    except gradebook.GradebookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    names = ", ".join(str(opts.out / w) for w in written)
+    print(f"regrade ({policy}): {names}; the earlier grading: {previous}")
     return code
 
 
