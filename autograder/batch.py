@@ -268,7 +268,7 @@ def grade_one(sub: Submission, opts: BatchOptions, procs: _Processes) -> Outcome
             root = submission_root(files)
         results, junit, log = work / "results.json", work / "junit.xml", work / "grade.log"
         cmd = [sys.executable, "-m", "autograder", "grade", "--submission", str(root), "--out", str(results),
-               "--junit", str(junit), *opts.grade_args]
+               "--junit", str(junit), *opts.grade_args, "--student-id", sub.student]
         with open(log, "wb") as logf, procs.lock:
             if procs.stopping.is_set():  # checked under the lock: kill_all cannot miss a process
                 raise InterruptedError("the batch was interrupted")

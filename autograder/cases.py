@@ -34,6 +34,10 @@ def load_hidden(path: str | Path) -> list[Case]:
         if raw.get("exercise") not in graded.names():
             raise ValueError(f"{path}: case {raw.get('id')!r} is for the exercise {raw.get('exercise')!r}; "
                              f"the exercises are {', '.join(graded.names())}")
+        if raw.get("vary") is not None:
+            from .personal import check_vary
+
+            check_vary(raw.get("id"), raw["vary"], raw.get("args") or {})
         if raw["visibility"] not in VISIBILITIES:
             raise ValueError(f"{path}: case {raw['id']!r} has visibility {raw['visibility']!r}; "
                              f"use one of {VISIBILITIES}")

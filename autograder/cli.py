@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the assignment file: its exercises, cases and points; with --metadata, its late policy")
     grade.add_argument("--metadata", type=Path, default=None,
                        help="Gradescope's submission_metadata.json: the submission time and due dates")
+    grade.add_argument("--student-id", default=None,
+                       help="the student's identity, which seeds the per-student hidden inputs (default: the "
+                            "first user of --metadata; batch passes the submission's name)")
     grade.add_argument("--reference-cache", action="store_true",
                        help="keep the reference's observations in .cache/ between runs (batch passes it: "
                             "they are computed once per class, not once per submission)")
@@ -293,10 +296,10 @@ def _late_penalty(args):
     """The penalty of --assignment's policy for the submission --metadata describes (None without both)."""
     from . import late
 
-    if getattr(args, "metadata", None) is not None and args.assignment is None:
-        raise ValueError("--metadata needs --assignment: the late policy to apply to the submission time")
-    if getattr(args, "metadata", None) is None:
-        return None  # an assignment alone selects the exercises and cases; it charges no penalty
+    if getattr(args, "metadata", None) is None or getattr(args, "assignment", None) is None:
+        if getattr(args, "metadata", None) is not None:
+            late.read_metadata(args.metadata)  # alone, it names the student; a malformed one is refused now
+        return None  # an assignment alone selects the exercises and cases; the metadata alone charges nothing
     assignment = late.load_assignment(args.assignment)
     return late.penalty(assignment, late.read_metadata(args.metadata, assignment.timezone))
 
@@ -345,7 +348,8 @@ def cmd_grade(args) -> int:
     from . import grader
 
     try:
-        report = grader.grade(args.submission, replace(_options(args, exercises), reference_cache=args.reference_cache))
+        report = grader.grade(args.submission, replace(_options(args, exercises), reference_cache=args.reference_cache,
+                                                       student=_student(args)))
     except GraderEnvironmentError as exc:
         return _no_score(args, str(exc), EXIT_ENVIRONMENT)
     except Exception as exc:  # noqa: BLE001 - a bug of the grader is never a score
@@ -353,6 +357,14 @@ def cmd_grade(args) -> int:
     _write_outputs(report, args)
     print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
     return EXIT_OK
+
+
+def _student(args) -> str | None:
+    """The identity that seeds the per-student hidden inputs: --student-id, else Gradescope's first user."""
+    from . import late, personal
+
+    users = late.read_metadata(args.metadata).users if getattr(args, "metadata", None) is not None else ()
+    return personal.identity(args.student_id, users)
 
 
 def batch_defaults() -> dict:

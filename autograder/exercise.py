@@ -27,6 +27,7 @@ class Case:
     points: float
     visibility: str = "visible"
     reference: str = "solution"
+    vary: dict | None = None  # hidden cases only: arguments drawn per student (autograder/personal.py)
 
     def to_json(self) -> dict:
         return asdict(self)

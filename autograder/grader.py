@@ -62,6 +62,7 @@ class Options:
     jobs: int | None = None  # exercises graded side by side (default: one per core)
     selection: Any = None  # an assignment's Selection (autograder/assignment.py): its cases and points
     reference_cache: bool = False  # keep the reference's observations on disk between runs (check)
+    student: str | None = None  # the student's identity: per-student hidden inputs (autograder/personal.py)
 
 
 class SubmissionError(Exception):
@@ -592,6 +593,15 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
     if opts.selection is not None:
         cases = opts.selection.apply(cases)
     report = Report(isolation=isolation, device=device)
+    from .personal import personalize
+
+    cases, drawn = personalize(cases, opts.student)
+    if drawn:
+        report.extra["student"] = opts.student
+        report.extra["hidden_inputs"] = drawn
+    elif any(c.vary for c in cases):
+        report.notes.append("no student identity (--student-id or Gradescope's metadata): the hidden cases "
+                            "with per-student inputs used their default inputs")
     try:
         exercises_dir = find_exercises_dir(Path(submission))
     except SubmissionError as exc:

@@ -60,9 +60,13 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
 cd "$ROOT/source"
 mkdir -p "$ROOT/results"
-LATE=()  # packaged with --assignment: its late policy, applied to Gradescope's submission time
+LATE=()  # Gradescope's metadata names the student (per-student hidden inputs); packaged with --assignment,
+# the assignment's cases and its late policy, applied to Gradescope's submission time
+if [ -f "$ROOT/submission_metadata.json" ]; then
+    LATE+=(--metadata "$ROOT/submission_metadata.json")
+fi
 if [ -f "$ROOT/source/assignment.toml" ]; then
-    LATE=(--assignment "$ROOT/source/assignment.toml" --metadata "$ROOT/submission_metadata.json")
+    LATE+=(--assignment "$ROOT/source/assignment.toml")
 fi
 exec "$PYTHON" -m autograder grade --submission "$ROOT/submission" --out "$ROOT/results/results.json" \\
     --hidden "$ROOT/source/hidden_cases.json" --device cpu --isolation auto "${LATE[@]}"

@@ -36,6 +36,7 @@ class Report:
     isolation: str = ""
     device: str = "cpu"
     notes: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # instructor-only data (Gradescope's extra_data)
 
     @property
     def score(self) -> float:
@@ -75,6 +76,7 @@ class Report:
                 }
                 for t in self.tests
             ],
+            **({"extra_data": self.extra} if self.extra else {}),
         }
 
     def to_junit(self) -> str:
