@@ -29,8 +29,9 @@ def _validate(x, targets, first: Linear, second: Linear) -> None:
     for layer, name in ((first, "b1"), (second, "b2")):
         if layer.bias.shape != (layer.weight.shape[0],):
             raise ValueError(f"{name} has shape {layer.bias.shape}; expected ({layer.weight.shape[0]},)")
-    if any(a.dtype != x.dtype for a in (*first, *second)):
-        raise ValueError("W1, b1, W2 and b2 must have the dtype of x")
+    other = [name for name, a in zip(("W1", "b1", "W2", "b2"), (*first, *second)) if a.dtype != x.dtype]
+    if other:
+        raise ValueError(f"{', '.join(other)} must have the dtype of x ({x.dtype})")
     classes = second.weight.shape[0]
     if targets.size and (targets.min() < 0 or targets.max() >= classes):
         raise IndexError(f"targets must lie in [0, {classes})")

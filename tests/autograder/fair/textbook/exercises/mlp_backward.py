@@ -19,8 +19,14 @@ def mlp_forward_backward(x, targets, W1, b1, W2, b2):
         raise ValueError("W2 must have shape (C, H)")
     if b2.ndim != 1 or b2.shape[0] != W2.shape[0]:
         raise ValueError("b2 must have shape (C,)")
-    if W1.dtype != x.dtype or b1.dtype != x.dtype or W2.dtype != x.dtype or b2.dtype != x.dtype:
-        raise ValueError("the parameters must have the dtype of x")
+    if W1.dtype != x.dtype:
+        raise ValueError("W1 must have the dtype of x")
+    if b1.dtype != x.dtype:
+        raise ValueError("b1 must have the dtype of x")
+    if W2.dtype != x.dtype:
+        raise ValueError("W2 must have the dtype of x")
+    if b2.dtype != x.dtype:
+        raise ValueError("b2 must have the dtype of x")
     n_classes = W2.shape[0]
     for t in targets:
         if t < 0 or t >= n_classes:
