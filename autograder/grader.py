@@ -509,8 +509,10 @@ def _literal(value: Any) -> str:
 def _reproduce(case: Case) -> str:
     """The case's inputs as a snippet that reruns it on the student's code, from the course folder."""
     args = "".join(f", {k}={_literal(v)}" for k, v in case.args.items())
+    factory = graded.load(case.exercise).torch_reference if case.reference == "torch" else None
+    library = vars(factory).get("__name__", "torch") if isinstance(factory, type) else "torch"  # its module's name
     return ("to reproduce it (from the course folder; add prints to your code, or compare with the reference "
-            f"{'torch.optim' if case.reference == 'torch' else 'values above'}):\n"
+            f"{library if case.reference == 'torch' else 'values above'}):\n"
             f"    from autograder.graded.{case.exercise}.probes import {case.probe}\n"
             f"    import exercises.{case.exercise} as mine\n"
             f"    observed = {case.probe}(mine{args})")

@@ -68,6 +68,10 @@ def _delegation() -> dict[str, frozenset]:
 
 
 LIBRARY_ROOTS = {"np", "numpy", "torch", "nn", "F", "optim", "sys", "os", "math", "random"}
+# Libraries an exercise may refuse as a whole by naming them among its delegated names (a NumPy backward
+# pass by hand refuses every autograd): importing them, from its file or from a helper file it could call,
+# and reaching them as an attribute (helpers.torch) cost that exercise only.
+LIBRARIES = frozenset({"torch", "jax", "tensorflow", "autograd"})
 
 
 def _root(node: ast.AST) -> str | None:
@@ -234,7 +238,11 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
     aliases, sys_names = _aliases(tree)
     selfs = _instance_selfs(tree)
     delegation = _delegation()
-    delegated = set().union(*delegation.values()) if exercise == "*" else set(delegation.get(exercise or "", ()))
+    if exercise == "*":  # a library refused as a whole is its exercise's rule only (see scan_package)
+        delegated = set().union(*delegation.values()) - LIBRARIES
+    else:
+        delegated = set(delegation.get(exercise or "", ()))
+    libraries = delegated & LIBRARIES
 
     def bad(node: ast.AST, what: str) -> None:
         out.append(Violation(filename, getattr(node, "lineno", 0), what))
@@ -252,6 +260,8 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
                 parts = a.name.split(".")
                 if parts[0] in FORBIDDEN_MODULES:
                     bad(node, f"import {a.name} is not allowed in an exercise")
+                elif parts[0] in libraries:
+                    bad(node, f"import {a.name}: this exercise is done by hand, without {parts[0]}")
                 elif set(parts[1:]) & delegated:  # torch.optim.adam; torch.optim.optimizer is fine
                     bad(node, f"import {a.name}: this exercise asks you to write it yourself, not to import it")
         elif isinstance(node, ast.ImportFrom):
@@ -259,10 +269,15 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
             if node.level > 1:
                 bad(node, f"from {'.' * node.level}{mod} import ...: an exercise may import the files beside it "
                           "(from . import helpers, from .helpers import f), nothing above the exercises folder")
+            elif node.level == 1 and any(a.name in libraries for a in node.names):  # from .helpers import torch
+                bad(node, f"from .{mod} import ...: this exercise is done by hand, without "
+                          f"{', '.join(sorted(a.name for a in node.names if a.name in libraries))}")
             elif node.level == 0:  # a relative import names a sibling file of the student's: nothing to check
                 parts = mod.split(".")
                 if parts[0] in FORBIDDEN_MODULES:
                     bad(node, f"from {mod} import ... is not allowed in an exercise")
+                elif parts[0] in libraries:
+                    bad(node, f"from {mod} import ...: this exercise is done by hand, without {parts[0]}")
                 elif set(parts[1:]) & delegated:
                     bad(node, f"from {mod} import ...: this exercise asks you to write it yourself, "
                               "not to import it")
@@ -298,6 +313,8 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
                 bad(node, f".{node.attr} is not allowed in an exercise")
             elif node.attr in SYS_ATTRS and is_sys(node.value):
                 bad(node, f"sys.{node.attr} is not allowed in an exercise")
+            elif node.attr in libraries:
+                bad(node, f".{node.attr}: this exercise is done by hand, without {node.attr}")
             elif node.attr in delegated and _root(node) in aliases:
                 bad(node, f".{node.attr}: this exercise asks you to implement it, not to call the library's version")
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
@@ -336,10 +353,15 @@ def scan_package(root: Path, exercises: list[str]) -> dict[str, list[Violation]]
         rel = str(path.relative_to(root.parent))
         own = path.parent == root and path.stem in _delegation()
         # a shared file (the package's __init__.py, a helper) may not delegate any exercise
-        found = scan_source(path.read_text(encoding="utf-8", errors="replace"), rel, path.stem if own else "*")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found = scan_source(text, rel, path.stem if own else "*")
         if not own and path != root / "__init__.py":
             found = [v for v in found if v.kind != "syntax"]
         for e in ([path.stem] if own else exercises):
             if e in result:
                 result[e].extend(found)
+        if not own:  # a helper the exercise could call may not bring in a library it refuses as a whole
+            for e in exercises:
+                if e in result and _delegation().get(e, frozenset()) & LIBRARIES:
+                    result[e].extend(v for v in scan_source(text, rel, e) if v not in found and v.kind != "syntax")
     return result
