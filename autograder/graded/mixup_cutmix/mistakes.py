@@ -42,7 +42,7 @@ CATALOGUE = (
        charged_on=("cutmix_clipped",)),
     _m("mc_cutmix_in_place", "mixup_cutmix", "CutMix pastes into the caller's images",
        "images[..., y1:y2, x1:x2] = ... writes into the caller's batch (the seed lesson's cutmix_data does): "
-       "paste into mixed = images.clone() and return that.", charged_on=("untouched",)),
+       "paste into mixed = images.clone() and return that.", charged_on=("cutmix_untouched",)),
     _m("mc_center_wh_swapped", "mixup_cutmix", "CutMix draws the centre's column from H and its row from W",
        "cx is a column: torch.randint(W, ...); cy is a row: torch.randint(H, ...).", charged_on=("cutmix_random",)),
 )
