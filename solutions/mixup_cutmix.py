@@ -169,7 +169,7 @@ def cutmix(
         cy = int(torch.randint(H, (1,), generator=generator))
     else:
         cx, cy = int(center[0]), int(center[1])
-    r = 0.5 * math.sqrt(1.0 - lam)
+    r = math.sqrt(1.0 - lam) / 2
     half_w, half_h = int(r * W), int(r * H)
     x1, x2 = max(cx - half_w, 0), min(cx + half_w, W)
     y1, y2 = max(cy - half_h, 0), min(cy + half_h, H)

@@ -96,7 +96,7 @@ CASES = (
                   _bad("mixup", dtype="uint8"),
                   _bad("cutmix", {"alpha": 0.0}), _bad("cutmix", {"alpha": 0.0, "lam": 0.5, "center": [1, 1]}),
                   _bad("cutmix", {"lam": 1.2}), _bad("cutmix", {"lam": -0.5}), _bad("cutmix", {"center": [7, 0]}),
-                  _bad("cutmix", {"center": [0, 5]}), _bad("cutmix", {"center": [-1, 2]}),
+                  _bad("cutmix", {"center": [0, 5]}), _bad("cutmix", {"center": [-1, 2]}), _bad("cutmix", {"center": [2, -1]}),
                   _bad("cutmix", {"center": [6, 4]}), _bad("cutmix", {"center": [5, 0]}),
                   _bad("cutmix", labels=[0, 2, 1, 2, 0]), _bad("cutmix", shape=[3, 5, 7], labels=[0, 2, 1]),
                   _bad("cutmix", dtype="uint8")]},

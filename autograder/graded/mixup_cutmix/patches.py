@@ -37,7 +37,7 @@ PATCHES: dict[str, tuple[tuple[str, str], ...]] = {
         ("half_w, half_h = int(r * W), int(r * H)", "half_w, half_h = int(r * H), int(r * W)"),
     ),
     "mc_box_covers_lam": (
-        ("r = 0.5 * math.sqrt(1.0 - lam)", "r = 0.5 * math.sqrt(lam)"),
+        ("r = math.sqrt(1.0 - lam) / 2", "r = math.sqrt(lam) / 2"),
     ),
     "mc_box_not_clipped": (
         ("x1, x2 = max(cx - half_w, 0), min(cx + half_w, W)", "x1, x2 = cx - half_w, cx + half_w"),
