@@ -21,6 +21,7 @@ from autograder.mutation import equivalents, operators, runner
 SAMPLE = {"adam": 90, "dropout": 91, "early_stopping": 200, "warmup_cosine": 100, "cross_entropy": 200}  # dropout, early_stopping, warmup_cosine, cross_entropy: all of them
 SAMPLE["param_groups"] = 200  # all of them (104)
 SAMPLE["mlp_backward"] = 200  # all of them (152)
+SAMPLE["mixup_cutmix"] = 200  # all of them
 FULL = os.environ.get("MUTATION_FULL") == "1"
 
 
