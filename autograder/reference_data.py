@@ -5,7 +5,8 @@ from a patched copy of it (``mistakes.mutant_module``). The student release has 
 ``python -m autograder release`` runs the instructor's grader once over the public cases and stores
 what it observed in ``reference_data.json`` beside this module, in the codec's format (data, never
 code or pickle). The grader reads that file whenever it exists; the instructor's copy has none.
-Cases whose reference is ``torch`` are still computed live with ``torch.optim``.
+Cases whose reference is ``torch`` are recorded as well (torch is pinned, so the release's torch is
+the student's); one that is not recorded is computed live with torch.
 
 Each entry carries a digest of its probe and arguments: a case edited after the release, or moved
 to another device (``--device cuda`` changes the arguments), has no shipped observation, and
