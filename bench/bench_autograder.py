@@ -5,7 +5,9 @@
 1. wall time to grade one full submission (the reference), as a fresh ``python -m autograder grade``;
 2. submissions graded per minute with N workers (N ``grade`` processes side by side);
 3. the reference ``Adam.step`` time over ``torch.optim.Adam(foreach=True)`` on ResNet-18 (11.7M
-   parameters), as a ratio (the reference is the per-tensor loop; foreach fuses kernels).
+   parameters), as a ratio (the reference is the per-tensor loop; foreach fuses kernels);
+4. ``check EXERCISE`` as a student runs it, in a student release holding the reference's code as the
+   student's (best of two runs), and in the instructor's copy with its reference cache warm.
 """
 
 from __future__ import annotations
@@ -67,11 +69,40 @@ def adam_ratio(steps: int) -> tuple[float, float, int]:
     return ref, fast, n
 
 
+def check_times(exercises: list[str], scratch: Path) -> dict[str, tuple[float, float]]:
+    """exercise -> (seconds in a student release, seconds in the instructor's copy), best of two."""
+    release = scratch / "release"
+    subprocess.run([sys.executable, "-m", "autograder", "release", "--out", str(release)], cwd=ROOT, check=True,
+                   capture_output=True)
+    for path in (ROOT / "solutions").glob("*.py"):
+        shutil.copy(path, release / "exercises" / path.name)
+    instructor = scratch / "instructor-sub"
+    shutil.copytree(ROOT / "solutions", instructor / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(release)}
+
+    def best(cmd, cwd, env=None) -> float:
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    out = {}
+    for e in exercises:
+        student = best([sys.executable, "-m", "autograder", "check", e], release, env)
+        teacher = best([sys.executable, "-m", "autograder", "check", e, "--dir", str(instructor)], ROOT)
+        out[e] = (student, teacher)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=6)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--check", nargs="*", default=["adam", "dropout", "early_stopping"],
+                        help="exercises whose check to time (none: skip)")
     args = parser.parse_args()
     from autograder import sandbox
 
@@ -84,9 +115,12 @@ def main() -> int:
             shutil.copytree(ROOT / "solutions", d / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
             subs.append(d)
         one = grade_once(subs[0], scratch / "one.json")
-        print(f"grade one full submission (fresh process, 3 exercises): {one:.1f} s")
+        print(f"grade one full submission (fresh process, every exercise): {one:.1f} s")
         for w in args.workers:
             print(f"throughput with {w} worker(s): {throughput(subs, w, scratch):.1f} submissions/minute")
+        if args.check:
+            for e, (student, teacher) in check_times(args.check, scratch).items():
+                print(f"check {e}: {student:.1f} s in a student release, {teacher:.1f} s in the instructor's copy")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     ref, fast, n = adam_ratio(args.steps)
