@@ -123,7 +123,8 @@ def train_accumulated(
 
     Returns:
         One dict per optimizer step, in order: ``"loss"``, the effective batch's mean loss ``L``
-        (a float, from the forward passes before the step); ``"grad_norm"``, the total norm of
+        (a float, from the forward passes before the step; not a tensor attached to the autograd
+        graph, which would keep the graphs of the group's micro-batches alive); ``"grad_norm"``, the total norm of
         the accumulated gradient before clipping (a float, what :func:`clip_grad_norm` returns;
         ``None`` when ``max_norm`` is ``None``); ``"samples"``, ``N``; ``"micro_batches"``, the
         number of micro-batches in the group.

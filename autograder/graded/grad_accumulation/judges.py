@@ -171,6 +171,10 @@ def _records(case, got: dict, expected: dict) -> Verdict | None:
         return Verdict(False, f"{setup}:\n  {len(g)} records returned, expected {len(e)} (one per optimizer step)")
     rtol, atol = _tol(case)
     for i, (gr, er) in enumerate(zip(g, e)):
+        if gr.get("attached"):
+            return Verdict(False, f"{setup}:\n  record {i}: {gr['attached']} is a tensor attached to the autograd "
+                                  "graph; store a float (loss.item()): a tensor that requires grad keeps the graph of "
+                                  "every micro-batch it came from alive")
         for key in ("samples", "micro_batches", "grad_norm", "loss"):
             a, b = gr[key], er[key]
             if b is None or a is None or key in ("samples", "micro_batches"):

@@ -99,7 +99,9 @@ def _record(i: int, r) -> dict:
     if missing:
         raise StudentError(f"record {i} has no {missing}; each record must be a dict with the keys "
                            f"{list(RECORD_KEYS)} (it has {sorted(map(str, r))})")
-    out = {}
+    import torch
+
+    out = {"attached": sorted(k for k in RECORD_KEYS if isinstance(r[k], torch.Tensor) and r[k].requires_grad)}
     for k in RECORD_KEYS:
         v = _number(r[k])
         if v is not None and not isinstance(v, (int, float)):
