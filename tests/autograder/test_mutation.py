@@ -22,6 +22,7 @@ SAMPLE = {"adam": 90, "dropout": 91, "early_stopping": 200, "warmup_cosine": 100
 SAMPLE["param_groups"] = 200  # all of them (104)
 SAMPLE["mlp_backward"] = 200  # all of them (152)
 SAMPLE["mixup_cutmix"] = 200  # all of them
+SAMPLE["grad_accumulation"] = 200  # all of them (114)
 FULL = os.environ.get("MUTATION_FULL") == "1"
 
 
