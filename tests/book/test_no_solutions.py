@@ -20,8 +20,8 @@ from book_helpers import ROOT
 # Shorter lines (``return x``, ``p = _check_p(p)``) say nothing about the answer; every line of a
 # reference body at least this long is one a student could copy...
 MIN_CHARS = 16
-# ...except PyTorch's own idioms, which any chapter may show: the loop of every ``Optimizer.step``
-# and loading a state dict give no answer away.
+# ...except PyTorch's own idioms, which any chapter may show: the loop of every ``Optimizer.step``,
+# loading a state dict and the two calls of every training loop give no answer away.
 IDIOMS = {
     "for group in self.param_groups:",
     'for p in group["params"]:',
@@ -31,6 +31,8 @@ IDIOMS = {
     "if p.grad is None:",
     "state = self.state[p]",
     "model.load_state_dict(state)",
+    "optimizer.step()",
+    "optimizer.zero_grad()",
 }
 
 

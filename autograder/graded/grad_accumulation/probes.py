@@ -275,14 +275,14 @@ def big_batch_loop(model, optimizer, loss_fn, batches, accumulation_steps, max_n
     for group in groups:
         x = torch.cat([b[0] for b in group])
         y = torch.cat([b[1] for b in group])
-        loss = loss_fn(model(x), y)
-        loss.backward()
+        big_loss = loss_fn(model(x), y)
+        big_loss.backward()
         norm = None
         if max_norm is not None:
             norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm, norm_type))
         optimizer.step()
         optimizer.zero_grad()
-        records.append({"loss": loss.item(), "grad_norm": norm, "samples": x.shape[0],
+        records.append({"loss": big_loss.item(), "grad_norm": norm, "samples": x.shape[0],
                         "micro_batches": len(group)})
     return records
 
