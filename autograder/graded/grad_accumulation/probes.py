@@ -275,7 +275,8 @@ def big_batch_loop(model, optimizer, loss_fn, batches, accumulation_steps, max_n
     for group in groups:
         x = torch.cat([b[0] for b in group])
         y = torch.cat([b[1] for b in group])
-        big_loss = loss_fn(model(x), y)
+        output = model(x)  # one forward pass over the whole group
+        big_loss = loss_fn(output, y)
         big_loss.backward()
         norm = None
         if max_norm is not None:
