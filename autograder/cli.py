@@ -251,6 +251,8 @@ def _validate(args, command: str) -> list[str]:
         _late_penalty(args)  # a malformed file is bad usage too
     args.selection = _selection(args)
     exercises = _check_exercises(args.exercise, args.selection)
+    if command == "grade":
+        _check_identity(args)
     environment.check_python(command)  # first: what follows imports torch
     from . import grader, sandbox
 
@@ -357,6 +359,22 @@ def cmd_grade(args) -> int:
     _write_outputs(report, args)
     print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
     return EXIT_OK
+
+
+def _check_identity(args) -> None:
+    """A student id that is given must name someone when the hidden cases are drawn per student."""
+    from . import late, personal
+    from .cases import load_hidden
+
+    if args.student_id is not None and not args.student_id.strip():
+        raise ValueError("--student-id is empty: give the student's id (Gradescope's sid or e-mail, or the "
+                         "submission's name), which seeds the per-student hidden inputs")
+    if args.metadata is None or args.student_id is not None:
+        return
+    if personal.identity(None, late.read_metadata(args.metadata).users) is None and \
+            any(c.vary for h in args.hidden for c in load_hidden(h)):
+        raise ValueError(f"--metadata {args.metadata} names no user (sid, email or id), so the per-student "
+                         "hidden cases cannot be drawn: pass --student-id")
 
 
 def _student(args) -> str | None:

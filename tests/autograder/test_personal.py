@@ -111,3 +111,16 @@ def test_a_wrong_submission_fails_its_personal_case_without_seeing_the_inputs(tm
     assert t["score"] < t["max_score"]
     drawn = data["extra_data"]["hidden_inputs"]["dropout.hidden_p055"]["args"]
     assert str(drawn["seed"]) not in t["output"] and "hidden test" in t["output"]
+
+
+def test_a_missing_student_id_is_a_clear_error(tmp_path):
+    sub = make_submission(tmp_path)
+    meta = tmp_path / "submission_metadata.json"
+    meta.write_text(json.dumps({"created_at": "2025-03-01T10:00:00Z", "users": []}))
+    for extra in (["--metadata", str(meta)], ["--student-id", "  "]):
+        out = tmp_path / "r.json"
+        proc = run_cli("grade", "--submission", str(sub), "--out", str(out), "--exercise", "dropout",
+                       "--hidden", str(HIDDEN), *extra)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert ("names no user" in proc.stderr or "--student-id is empty" in proc.stderr) and "Traceback" not in proc.stderr
+        assert json.loads(out.read_text())["score"] == 0  # a usage error: the reason, no grade
