@@ -116,7 +116,8 @@ def parse_selection(entries, source: str = "the assignment file") -> Selection |
 
 
 def load_selection(path: Path | str | None) -> Selection | None:
-    """The selection of an assignment file (None: no file, or a file without ``[[exercise]]``)."""
+    """The selection of an assignment file (None: no file, or a file without ``[[exercise]]``). The whole
+    file is checked: its [assignment] and [late_policy] too (LateError, a ValueError)."""
     if path is None:
         return None
     path = Path(path)
@@ -126,4 +127,7 @@ def load_selection(path: Path | str | None) -> Selection | None:
         raise AssignmentError(f"{path}: cannot read the assignment file ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise AssignmentError(f"{path}: not a TOML file ({exc})") from None
+    from .late import load_assignment
+
+    load_assignment(path)
     return parse_selection(data.get("exercise"), str(path))

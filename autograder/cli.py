@@ -226,10 +226,7 @@ def _selection(args):
     path = getattr(args, "assignment", None)
     if path is None:
         return None
-    from .late import load_assignment
-
-    load_assignment(path)  # its [assignment] and [late_policy] are checked too (LateError is a ValueError)
-    selection = load_selection(path)
+    selection = load_selection(path)  # the whole file is checked
     if selection is not None:
         cases = list(PUBLIC) + [c for h in getattr(args, "hidden", None) or [] for c in load_hidden(h)]
         selection.check_patterns(cases)

@@ -66,12 +66,14 @@ def begin(out: Path) -> Path:
 
 
 def _load(folder: Path) -> dict[str, dict]:
+    """Every complete results file of ``folder`` (batch's reader: a torn file counts as none)."""
+    from .batch import read_results
+
     out = {}
     for path in sorted(folder.glob("*.json")):
-        try:
-            out[path.stem] = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
+        data = read_results(path)
+        if data is not None:
+            out[path.stem] = data
     return out
 
 

@@ -142,12 +142,10 @@ def _left_out(assignment: Path | None) -> tuple[set[str], object]:
     """The exercises an assignment file leaves out, and its selection (None: every exercise)."""
     from . import graded
     from .assignment import load_selection
-    from .late import load_assignment
 
     if assignment is None:
         return set(), None
-    load_assignment(assignment)  # LateError (a ValueError) for a malformed file, now
-    selection = load_selection(assignment)
+    selection = load_selection(assignment)  # the whole file is checked now (a ValueError when malformed)
     if selection is None:
         return set(), None
     return set(graded.names()) - set(selection.exercises), selection
