@@ -79,3 +79,6 @@ class Exercise:
     torch_reference: Callable[[], Any] | None = None  # a module-like object for cases with reference "torch"
     on_device: Callable[[str, dict, str], dict] | None = None  # (probe, args, device) -> args on that device
     extra: dict = field(default_factory=dict)
+    # modules the warm interpreter imports before forking (autograder/warm.py), besides NumPy and torch:
+    # what the probes or a correct solution import on first use (an Optimizer's constructor: torch._dynamo)
+    warm: tuple[str, ...] = ()

@@ -63,6 +63,8 @@ class Options:
     selection: Any = None  # an assignment's Selection (autograder/assignment.py): its cases and points
     reference_cache: bool = False  # keep the reference's observations on disk between runs (check)
     student: str | None = None  # the student's identity: per-student hidden inputs (autograder/personal.py)
+    warm: bool = True  # one warm interpreter forking a process per exercise where it isolates as well (warm.py)
+    zygote: Any = None  # a running warm.Zygote to use (batch shares one); None: start one when warm
 
 
 class SubmissionError(Exception):
@@ -159,20 +161,22 @@ class _Run:
 
 
 def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Options, device: str,
-                 scratch: Path | None = None) -> _Run:
-    base = Path(tempfile.mkdtemp(prefix=f"grade-{exercise}-", dir=scratch))
+                 scratch: Path | None = None, zygote: Any = None) -> _Run:
+    """Run one exercise's cases on the student's code: a job of the warm ``zygote``, else a fresh sandbox."""
+    base = zygote.new_job(f"{exercise}-") if zygote is not None else Path(tempfile.mkdtemp(prefix=f"grade-{exercise}-", dir=scratch))
     try:
         work, out = base / "ro", base / "rw"
         notes = copy_exercises(exercises_dir, work / "submission" / "exercises")
         harness = work / "harness"  # a copy of autograder/inside/ and of this exercise's probes, nothing else
-        here = Path(__file__).parent
-        (harness / "autograder" / "inside").mkdir(parents=True)
-        (harness / "autograder" / "graded" / exercise).mkdir(parents=True)
-        for folder in ("autograder", "autograder/graded", f"autograder/graded/{exercise}"):
-            (harness / folder / "__init__.py").write_text("")
-        for name in INSIDE_FILES:
-            shutil.copy(here / "inside" / name, harness / "autograder" / "inside" / name)
-        shutil.copy(here / "graded" / exercise / "probes.py", harness / "autograder" / "graded" / exercise / "probes.py")
+        if zygote is None:  # the zygote holds its own copy, of every exercise's probes
+            here = Path(__file__).parent
+            (harness / "autograder" / "inside").mkdir(parents=True)
+            (harness / "autograder" / "graded" / exercise).mkdir(parents=True)
+            for folder in ("autograder", "autograder/graded", f"autograder/graded/{exercise}"):
+                (harness / folder / "__init__.py").write_text("")
+            for name in INSIDE_FILES:
+                shutil.copy(here / "inside" / name, harness / "autograder" / "inside" / name)
+            shutil.copy(here / "graded" / exercise / "probes.py", harness / "autograder" / "graded" / exercise / "probes.py")
         out.mkdir()
         tmp = out / "tmp"  # the student's TMPDIR in every isolation mode: removed with base
         tmp.mkdir()
@@ -206,13 +210,16 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         limits = sandbox.Limits(timeout=opts.timeout or config.TIMEOUT[exercise], memory_mb=opts.memory_mb,
                                 output_kb=config.OUTPUT_KB, isolation=opts.isolation)
         try:
-            result = sandbox.run(
-                # abspath: "book/../.venv/bin/python" does not resolve inside bwrap, where book/ is hidden
-                [os.path.abspath(sys.executable), "-I", "-S", str(harness / "autograder" / "inside" / "harness.py"), str(work / "request.json")],
-                workdir=work, writable=out, limits=limits, hide=_hidden_paths(), keep=[Path(sys.prefix)],
-                cuda=device == "cuda", threads=opts.threads, pass_fds=(write_fd,),
-                stdin_data=(token + "\n").encode(), tmpdir=tmp,
-            )
+            if zygote is not None:
+                result = zygote.run(base, work / "request.json", out, limits, opts.threads, write_fd, token, tmp)
+            else:
+                result = sandbox.run(
+                    # abspath: "book/../.venv/bin/python" does not resolve inside bwrap, where book/ is hidden
+                    [os.path.abspath(sys.executable), "-I", "-S", str(harness / "autograder" / "inside" / "harness.py"), str(work / "request.json")],
+                    workdir=work, writable=out, limits=limits, hide=_hidden_paths(), keep=[Path(sys.prefix)],
+                    cuda=device == "cuda", threads=opts.threads, pass_fds=(write_fd,),
+                    stdin_data=(token + "\n").encode(), tmpdir=tmp,
+                )
         finally:
             os.close(write_fd)
         reader.join(timeout=10)  # every writer is gone: the sandbox swept its processes
@@ -552,11 +559,12 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
             results[exercise] = failed
         else:
             todo[exercise] = cases
-    # every reference value is computed before any student code runs
-    expected = expected_observations([c for cases in todo.values() for c in cases], cache=opts.reference_cache)
     jobs = max(1, min(len(todo), opts.jobs or os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device, scratch)
+    with ThreadPoolExecutor(max_workers=jobs + 1) as pool, _warm_interpreter(list(todo), opts, device, pool) as zygote:
+        # every reference value is computed before any student code runs (the zygote imports torch meanwhile)
+        expected = expected_observations([c for cases in todo.values() for c in cases], cache=opts.reference_cache)
+        zygote = zygote()
+        runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device, scratch, zygote)
                 for e, cases in todo.items()}
         runs = {e: f.result() for e, f in runs.items()}
     broken = [e for e, run in runs.items() if run.harness_error]
@@ -617,6 +625,30 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
         report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device, report.notes, scratch))
     report.execution_time = time.perf_counter() - start
     return report
+
+
+@contextlib.contextmanager
+def _warm_interpreter(exercises: list[str], opts: Options, device: str, pool):
+    """Yields a function that returns the zygote to run these exercises in, or None (the cold path).
+
+    ``opts.zygote`` when given (a batch's); else, with ``opts.warm`` under bubblewrap, one started in
+    ``pool`` now and closed at the end. Where it cannot start, the cold path grades as before.
+    """
+    from . import warm
+
+    if opts.zygote is not None:
+        yield lambda: opts.zygote
+        return
+    if not exercises or not opts.warm or sandbox.resolve_isolation(opts.isolation) != "bwrap":
+        yield lambda: None
+        return
+    future = pool.submit(warm.start, exercises, _hidden_paths(), device)
+    try:
+        yield lambda: future.result()
+    finally:
+        zygote = future.result()
+        if zygote is not None:
+            zygote.close()
 
 
 @contextlib.contextmanager

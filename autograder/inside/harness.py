@@ -30,24 +30,42 @@ def _student_traceback(exc: BaseException, submission: str) -> str:
     return text.replace(submission + os.sep, "")
 
 
-def main() -> int:
-    token = sys.stdin.readline().strip()
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)  # nothing more to read from the grader
-    os.close(devnull)
-    with open(sys.argv[1], encoding="utf-8") as f:
-        request = json.load(f)
-    submission = request["submission"]
+def _prepare(request: dict) -> None:
+    """The import path and the temporary folder of the request (the grader's scratch folder)."""
     # the submission, then the root of the copied grader tree (harness/autograder/inside/harness.py)
-    sys.path[:0] = [submission, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))]
-    sys.path.extend(request.get("site_dirs", []))
+    sys.path[:0] = [request["submission"], os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))]
+    sys.path.extend(p for p in request.get("site_dirs", []) if p not in sys.path)
     sys.dont_write_bytecode = True
     if request.get("tmpdir"):  # the grader's scratch folder, removed after the run (TMPDIR says the same)
         import tempfile
 
         tempfile.tempdir = request["tmpdir"]
 
-    out = os.fdopen(request["channel_fd"], "w", encoding="utf-8")
+
+def main() -> int:
+    """The cold path: a fresh interpreter for one exercise, the token on standard input."""
+    token = sys.stdin.readline().strip()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # nothing more to read from the grader
+    os.close(devnull)
+    with open(sys.argv[1], encoding="utf-8") as f:
+        request = json.load(f)
+    _prepare(request)
+    return _run(request, token, os.fdopen(request["channel_fd"], "w", encoding="utf-8"))
+
+
+def serve(request_path: str, token_fd: int, channel_fd: int) -> int:
+    """The warm path (``zygote.py``): NumPy and torch are imported already; the token comes on a pipe."""
+    with os.fdopen(token_fd, "r", encoding="utf-8") as f:
+        token = f.readline().strip()
+    with open(request_path, encoding="utf-8") as f:
+        request = json.load(f)
+    _prepare(request)
+    return _run(request, token, os.fdopen(channel_fd, "w", encoding="utf-8"))
+
+
+def _run(request: dict, token: str, out) -> int:
+    submission = request["submission"]
     try:  # the grader's own needs, before any student code: a failure here is the environment's
         import importlib
 

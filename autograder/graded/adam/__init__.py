@@ -163,6 +163,7 @@ EXERCISE = Exercise(
     title="Adam and AdamW, in NumPy and as torch.optim optimizers",
     chapter="book/03_optimizers",
     timeout=90.0,
+    warm=("torch._dynamo",),  # an Optimizer's constructor imports it on first use (0.7 s)
     todo=('adam_update', 'Adam.step'),
     delegated=frozenset(('Adam', 'AdamW', 'adam', 'adamw', '_single_tensor_adam', '_multi_tensor_adam', '_fused_adam', '_functional', 'lr_scheduler')),
     cases=CASES,

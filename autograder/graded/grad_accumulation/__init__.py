@@ -207,6 +207,7 @@ EXERCISE = Exercise(
           "clip_grad_norm_",
     chapter="book/08_training_loop",
     timeout=90.0,
+    warm=("torch._dynamo",),  # an Optimizer's constructor imports it on first use (0.7 s)
     todo=("clip_grad_norm", "train_accumulated"),
     # PyTorch's clipping and its parts (clip_grad_norm without the underscore is its deprecated alias)
     delegated=frozenset(("clip_grad_norm_", "clip_grads_with_norm_", "get_total_norm", "_get_total_norm",

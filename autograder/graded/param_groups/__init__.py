@@ -117,6 +117,7 @@ EXERCISE = Exercise(
     title="Optimizer parameter groups for fine-tuning: head and backbone rates, no decay on biases and norms",
     chapter="book/07_transfer_learning",
     timeout=90.0,
+    warm=("torch._dynamo",),  # an Optimizer's constructor imports it on first use (0.7 s)
     todo=("fine_tuning_param_groups",),
     delegated=frozenset(("param_groups_weight_decay", "param_groups_layer_decay", "create_optimizer_v2")),
     cases=CASES,

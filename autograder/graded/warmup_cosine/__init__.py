@@ -146,6 +146,7 @@ EXERCISE = Exercise(
     title="Linear warmup and cosine decay as a torch.optim.lr_scheduler.LRScheduler",
     chapter="book/05_lr_schedules",
     timeout=60.0,
+    warm=("torch._dynamo",),  # an Optimizer's constructor imports it on first use (0.7 s)
     todo=("WarmupCosine.get_lr",),
     # the schedulers that would do it; LRScheduler, the base class the exercise asks for, stays allowed
     delegated=frozenset(("CosineAnnealingLR", "SequentialLR", "LinearLR", "OneCycleLR", "LambdaLR",

@@ -1,0 +1,295 @@
+"""The grader's side of the warm interpreter (``inside/zygote.py``): start it once, run many jobs.
+
+Importing torch in every exercise's sandboxed process took most of a grading's time. A
+:class:`Zygote` is one sandboxed interpreter that has imported NumPy, torch and what the exercises
+need, and forks a fresh process per job; :meth:`Zygote.run` has the contract of
+:func:`sandbox.run` (a :class:`sandbox.RunResult`, never an exception for what the student's code
+does). It is used where the fork can be isolated as well as a fresh sandbox is: under bubblewrap
+with a user namespace, where each job gets its own PID, mount, network and IPC namespaces, a fresh
+``/tmp``, no view of the other jobs and no capabilities (the zygote's docstring lists it all).
+Elsewhere (``--isolation process``, or a bubblewrap that cannot give a user namespace) the grader
+keeps the cold path: one fresh interpreter per exercise.
+
+A zygote serves jobs from several threads at once (one per exercise of a submission, and one per
+batch worker). Jobs live in folders under :attr:`Zygote.jobs`; each job sees only its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import site
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import sandbox
+from .environment import GraderEnvironmentError
+
+HERE = Path(__file__).resolve().parent
+INSIDE_FILES = ("__init__.py", "harness.py", "codec.py", "probing.py", "zygote.py")
+START_TIMEOUT = 120.0  # seconds for the zygote to import torch and say it is ready
+TMP_MB = 256  # the size of each job's fresh /tmp and /dev/shm
+
+
+class ZygoteUnavailable(Exception):
+    """The warm interpreter cannot be used here; the grader falls back to one process per exercise."""
+
+
+@dataclass
+class _Pending:
+    event: threading.Event
+    reply: dict | None = None
+
+
+def _write_harness(root: Path, exercises: list[str]) -> None:
+    """A copy of ``autograder/inside`` and of the exercises' probes: all the grader code the sandbox holds."""
+    (root / "autograder" / "inside").mkdir(parents=True)
+    (root / "autograder" / "__init__.py").write_text("")
+    (root / "autograder" / "graded").mkdir()
+    (root / "autograder" / "graded" / "__init__.py").write_text("")
+    for name in INSIDE_FILES:
+        shutil.copy(HERE / "inside" / name, root / "autograder" / "inside" / name)
+    for exercise in exercises:
+        folder = root / "autograder" / "graded" / exercise
+        folder.mkdir()
+        (folder / "__init__.py").write_text("")
+        shutil.copy(HERE / "graded" / exercise / "probes.py", folder / "probes.py")
+
+
+class Zygote:
+    """One warm, sandboxed interpreter and its jobs folder. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, exercises: list[str], hide: list[Path], warm: list[str] = (), cuda: bool = False,
+                 start_timeout: float = START_TIMEOUT) -> None:
+        if not sandbox.bwrap_available():
+            raise ZygoteUnavailable("bubblewrap is not available")
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
+        self.jobs = self.root / "jobs"
+        self.harness = self.root / "harness"
+        self.exercises = tuple(exercises)
+        self._lock = threading.Lock()
+        self._pending: dict[str, _Pending] = {}
+        self._counter = 0
+        self._closed = False
+        self.died: str | None = None
+        try:
+            self.jobs.mkdir()
+            _write_harness(self.harness, list(exercises))
+            os.chmod(self.root, 0o755)
+            self._start(hide, list(warm), cuda, start_timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    # ----------------------------------------------------------------------------- start ---
+    def _start(self, hide: list[Path], warm: list[str], cuda: bool, start_timeout: float) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._control = ours
+        keep = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+        site_dirs = [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
+        config = {
+            "control_fd": theirs.fileno(),
+            "harness_root": str(self.harness),
+            "site_dirs": site_dirs,
+            "warm": warm,
+            "mode": "namespaces",
+            "jobs_root": str(self.jobs),
+            # what bubblewrap binds under /tmp, which each job's fresh /tmp must show again
+            "rebind": [[str(p), "ro"] for p in [*keep, self.harness]],
+        }
+        (self.root / "config.json").write_text(json.dumps(config))
+        args = self._bwrap_args(hide, keep, cuda)
+        cmd = args + [os.path.abspath(sys.executable), "-I", "-S", str(self.harness / "autograder" / "inside" / "zygote.py"),
+                      str(self.root / "config.json")]
+        self._log = open(self.root / "zygote.log", "wb")
+        try:
+            self._proc = subprocess.Popen(cmd, cwd=self.root, env=sandbox.clean_env(self.root, 1, self.root),
+                                          stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                          pass_fds=(theirs.fileno(),), start_new_session=True)
+        finally:
+            theirs.close()
+        self._control.settimeout(start_timeout)
+        try:
+            ready = json.loads(self._control.recv(1 << 16) or b"null")
+        except (OSError, ValueError):
+            ready = None
+        self._control.settimeout(None)
+        if not isinstance(ready, dict) or not ready.get("ok"):
+            detail = (f"{ready.get('error')}: {ready.get('message')}" if isinstance(ready, dict)
+                      else self._log_tail() or "it ended before it was ready")
+            raise ZygoteUnavailable(f"the warm interpreter could not start ({detail})")
+        self.threads = int(ready.get("threads", 1))
+        self._reader = threading.Thread(target=self._read, daemon=True, name="zygote-reader")
+        self._reader.start()
+
+    def _bwrap_args(self, hide: list[Path], keep: list[Path], cuda: bool) -> list[str]:
+        """The zygote's sandbox: bubblewrap's, plus a user namespace with capabilities for making the jobs'."""
+        args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
+        for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
+            if h.exists() and h != Path("/") and Path("/tmp") not in h.parents:
+                args += ["--tmpfs", str(h)]
+        for k in dict.fromkeys(keep):
+            if k.exists() and k != Path("/"):
+                args += ["--ro-bind", str(k), str(k)]
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        if cuda:
+            for dev in sorted(Path("/dev").glob("nvidia*")):
+                args += ["--dev-bind", str(dev), str(dev)]
+        args += ["--ro-bind", str(self.root), str(self.root), "--ro-bind", str(self.harness), str(self.harness),
+                 "--bind", str(self.jobs), str(self.jobs), "--chdir", str(self.root),
+                 "--unshare-all", "--unshare-user", "--cap-add", "ALL", "--die-with-parent", "--new-session"]
+        return args
+
+    def _log_tail(self) -> str:
+        try:
+            return (self.root / "zygote.log").read_text(errors="replace")[-1500:].strip()
+        except OSError:
+            return ""
+
+    def _read(self) -> None:
+        """Deliver each ``done`` to the thread waiting for it; when the zygote ends, wake them all."""
+        while True:
+            try:
+                data = self._control.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            try:
+                message = json.loads(data)
+            except ValueError:
+                continue
+            with self._lock:
+                pending = self._pending.get(str(message.get("job")))
+            if pending is not None:
+                pending.reply = message
+                pending.event.set()
+        with self._lock:
+            self.died = self.died or ("the warm interpreter ended unexpectedly" +
+                                      (f": {self._log_tail()}" if self._log_tail() else ""))
+            for pending in self._pending.values():
+                pending.event.set()
+
+    # ------------------------------------------------------------------------------- jobs ---
+    def new_job(self, prefix: str) -> Path:
+        """A fresh folder for one job (``ro/`` read-only to the student's code, ``rw/`` writable)."""
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.jobs))
+
+    def run(self, job_dir: Path, request: Path, writable: Path, limits: sandbox.Limits, threads: int,
+            channel_w: int, token: str, tmpdir: Path) -> sandbox.RunResult:
+        """Run one job (the request's exercise on the request's submission); the contract of :func:`sandbox.run`.
+
+        Raises :class:`GraderEnvironmentError` only when the zygote itself is gone.
+        """
+        if self.died or self._closed:
+            raise GraderEnvironmentError(self.died or "the warm interpreter was closed")
+        start = time.perf_counter()
+        out_r, out_w = os.pipe()
+        token_r, token_w = os.pipe()
+        os.write(token_w, (token + "\n").encode())
+        os.close(token_w)
+        with self._lock:
+            self._counter += 1
+            job_id = str(self._counter)
+            pending = self._pending[job_id] = _Pending(threading.Event())
+        memory = (limits.memory_mb + sandbox._BASE_ADDRESS_SPACE_MB) * 2**20
+        message = {
+            "op": "run", "id": job_id, "dir": str(job_dir), "request": str(request), "cwd": str(writable),
+            "timeout": limits.timeout, "cpu_s": int(limits.timeout * max(threads, 1) + 10),
+            "file_bytes": limits.file_mb * 2**20, "memory_bytes": memory, "memory_extra_bytes": limits.memory_mb * 2**20,
+            "env": sandbox.clean_env(writable, threads, tmpdir), "tmp_mb": TMP_MB,
+        }
+        captured, total = bytearray(), [0]
+        cap = limits.output_kb * 1024
+
+        def reader() -> None:
+            with os.fdopen(out_r, "rb") as f:
+                while chunk := f.read1(65536):
+                    total[0] += len(chunk)
+                    if len(captured) < cap:
+                        captured.extend(chunk[: cap - len(captured)])
+
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        try:
+            with self._lock:
+                socket.send_fds(self._control, [json.dumps(message).encode()], [token_r, out_w, channel_w])
+        except OSError as exc:
+            self.died = self.died or f"the warm interpreter cannot be reached ({exc})"
+        finally:
+            os.close(token_r)
+            os.close(out_w)
+        if not self.died:
+            pending.event.wait()
+        with self._lock:
+            self._pending.pop(job_id, None)
+        reply = pending.reply
+        thread.join(timeout=5)
+        if reply is None:
+            raise GraderEnvironmentError(self.died or "the warm interpreter did not answer")
+        rc = int(reply["returncode"])
+        sig = -rc if rc < 0 else (rc - 128 if 128 < rc < 128 + 65 else None)
+        text = captured.decode("utf-8", errors="replace")
+        if total[0] > cap:
+            text += f"\n[... {total[0] - cap} more bytes of output not shown]"
+        return sandbox.RunResult(rc, bool(reply["timed_out"]), time.perf_counter() - start, text, total[0], sig,
+                                 "bwrap", int(reply.get("leftovers", 0)))
+
+    # ------------------------------------------------------------------------------ close ---
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        proc = getattr(self, "_proc", None)
+        control = getattr(self, "_control", None)
+        if control is not None:
+            try:
+                control.send(json.dumps({"op": "stop"}).encode())
+            except OSError:
+                pass
+        if proc is not None:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if control is not None:
+            control.close()
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def warm_modules(exercises: list[str]) -> list[str]:
+    """What the zygote imports besides NumPy and torch: the union of the exercises' ``warm`` lists."""
+    from . import graded
+
+    return sorted({m for e in exercises for m in graded.load(e).warm})
+
+
+_unavailable: str | None = None  # why the zygote could not start here (once known, not retried)
+
+
+def start(exercises: list[str], hide: list[Path], device: str = "cpu") -> Zygote | None:
+    """A zygote for these exercises, or None where none can start (the grader then runs cold)."""
+    global _unavailable
+    if _unavailable is not None:
+        return None
+    try:
+        return Zygote(exercises, hide, warm_modules(exercises), cuda=device == "cuda")
+    except ZygoteUnavailable as exc:
+        _unavailable = str(exc)
+        return None
