@@ -4,7 +4,10 @@ A submission is a folder or a zip file (as Gradescope and Canvas export them); t
 is the folder's or the zip's. Zips are extracted into a scratch folder, member by member: no
 absolute paths, no ``..``, no links, capped in count and size. Each student is graded by a separate
 ``python -m autograder grade`` process with its own wall-clock limit on top of the grader's
-per-exercise limits, so a submission that hangs, crashes or attacks costs its own time only.
+per-exercise limits, so a submission that hangs, crashes or attacks costs its own time only; where
+a warm interpreter can isolate each exercise's process (bubblewrap with user namespaces, see
+``warm.py``), the workers grade in this process instead, and every student's code runs in forks of
+that one interpreter, each with its own per-exercise limits.
 
 ``OUT/results/<student>.json`` (Gradescope's format) and ``OUT/status/<student>.json`` (ok or
 error, times) are written atomically, the status first: a student whose results file exists and
@@ -62,6 +65,9 @@ class BatchOptions:
     progress: bool = True
     gradebook: object = None  # gradebook.GradebookOptions: Canvas CSV, late penalties, reports
     shard: object = None  # shards.Shard: grade only its slice of the class (None: everyone)
+    # grade in this process, the students' code in forks of a shared warm interpreter (cli._InProcess):
+    # (root, results, junit, student) -> (exit status, log). None: one ``grade`` process per student
+    in_process: object = None
 
 
 @dataclass
@@ -267,35 +273,24 @@ def grade_one(sub: Submission, opts: BatchOptions, procs: _Processes) -> Outcome
             outcome.notes += extract_zip(sub.source, files)
             root = submission_root(files)
         results, junit, log = work / "results.json", work / "junit.xml", work / "grade.log"
-        cmd = [sys.executable, "-m", "autograder", "grade", "--submission", str(root), "--out", str(results),
-               "--junit", str(junit), *opts.grade_args, "--student-id", sub.student]
-        with open(log, "wb") as logf, procs.lock:
-            if procs.stopping.is_set():  # checked under the lock: kill_all cannot miss a process
-                raise InterruptedError("the batch was interrupted")
-            proc = subprocess.Popen(cmd, cwd=PACKAGE_ROOT, stdin=subprocess.DEVNULL, stdout=logf,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-            procs.running[proc.pid] = proc
-        try:
-            proc.wait(timeout=opts.student_timeout)
-        except subprocess.TimeoutExpired:
-            kill_tree(proc.pid)
-            proc.wait()
-            outcome.error = (f"grading took longer than the batch's limit of {opts.student_timeout:g} s per "
-                             "student and was stopped")
-        finally:
-            with procs.lock:
-                procs.running.pop(proc.pid, None)
         if procs.stopping.is_set():
             raise InterruptedError("the batch was interrupted")
-        outcome.exit_code = proc.returncode
+        if opts.in_process is not None:
+            returncode, text = opts.in_process(root, results, junit, sub.student)
+            log.write_text(text)
+        else:
+            returncode = _grade_in_a_process(root, results, junit, log, sub, opts, procs, outcome)
+        if procs.stopping.is_set():
+            raise InterruptedError("the batch was interrupted")
+        outcome.exit_code = returncode
         data = read_results(results)
         if data is None and not outcome.error:
             tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
-            outcome.error = f"the grader exited with code {proc.returncode} and wrote no results\n{tail}"
-        if data is not None and proc.returncode == 0 and not outcome.error:
+            outcome.error = f"the grader exited with code {returncode} and wrote no results\n{tail}"
+        if data is not None and returncode == 0 and not outcome.error:
             outcome.status = "ok"
         elif data is not None and not outcome.error:
-            outcome.error = f"the grader exited with code {proc.returncode}: {data.get('output', '')[:500]}"
+            outcome.error = f"the grader exited with code {returncode}: {data.get('output', '')[:500]}"
         outcome.checks_seconds = _junit_seconds(junit)
     except InterruptedError:
         raise
@@ -317,6 +312,30 @@ def grade_one(sub: Submission, opts: BatchOptions, procs: _Processes) -> Outcome
     write_atomic(opts.out / "results" / f"{sub.student}.json", json.dumps(data, indent=2) + "\n")
     shutil.rmtree(work, ignore_errors=True)
     return outcome
+
+
+def _grade_in_a_process(root: Path, results: Path, junit: Path, log: Path, sub: Submission, opts: BatchOptions,
+                        procs: _Processes, outcome: Outcome) -> int | None:
+    """``python -m autograder grade`` for one student, within the batch's limit per student; its exit status."""
+    cmd = [sys.executable, "-m", "autograder", "grade", "--submission", str(root), "--out", str(results),
+           "--junit", str(junit), *opts.grade_args, "--student-id", sub.student]
+    with open(log, "wb") as logf, procs.lock:
+        if procs.stopping.is_set():  # checked under the lock: kill_all cannot miss a process
+            raise InterruptedError("the batch was interrupted")
+        proc = subprocess.Popen(cmd, cwd=PACKAGE_ROOT, stdin=subprocess.DEVNULL, stdout=logf,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        procs.running[proc.pid] = proc
+    try:
+        proc.wait(timeout=opts.student_timeout)
+    except subprocess.TimeoutExpired:
+        kill_tree(proc.pid)
+        proc.wait()
+        outcome.error = (f"grading took longer than the batch's limit of {opts.student_timeout:g} s per "
+                         "student and was stopped")
+    finally:
+        with procs.lock:
+            procs.running.pop(proc.pid, None)
+    return proc.returncode
 
 
 def _log(out: Path, line: str) -> None:
@@ -363,6 +382,8 @@ def run(opts: BatchOptions) -> int:
         procs.stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
         procs.kill_all()
+        if opts.in_process is not None:  # ends the running students' processes; their gradings are dropped
+            opts.in_process.close()
         pool.shutdown(wait=True)
         msg = "interrupted: what was graded is kept; run the same command again to grade the rest"
         _log(opts.out, msg)

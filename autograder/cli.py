@@ -54,6 +54,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isolation", default="auto", choices=("auto", "bwrap", "process"),
                    help="bwrap: bubblewrap sandbox; process: limits and cleanup only; auto: bwrap when it works")
     p.add_argument("--threads", type=int, default=config.THREADS, help="torch threads in the student's process")
+    p.add_argument("--no-warm", action="store_true",
+                   help="a fresh interpreter per exercise instead of forks of one warm interpreter that has "
+                        "imported torch (the warm one is used under bubblewrap where it can isolate each fork)")
 
 
 def _gradebook_args(p: argparse.ArgumentParser) -> None:
@@ -202,7 +205,7 @@ def _options(args, exercises):
 
     return Options(exercises=tuple(exercises), device=args.device, hidden=tuple(str(h) for h in getattr(args, "hidden", [])),
                    timeout=args.timeout, memory_mb=args.memory_mb, isolation=args.isolation, threads=args.threads,
-                   selection=getattr(args, "selection", None))
+                   selection=getattr(args, "selection", None), warm=not getattr(args, "no_warm", False))
 
 
 def _check_exercises(names, selection=None) -> list[str]:
@@ -320,15 +323,15 @@ def _write_outputs(report: Report, args) -> None:
         write_atomic(args.markdown, head + "\n\n" + note + rest)
 
 
-def _no_score(args, message: str, code: int) -> int:
+def _no_score(args, message: str, code: int, log=None) -> int:
     """The grader could not grade: say why, and leave no results file that could pass for a score."""
     for stale in (args.out, args.junit):
         if stale is not None and Path(stale).is_file():
             Path(stale).unlink()  # an old or forged file must not stand in for this run
     if args.markdown:
         write_atomic(args.markdown, "## Autograder: not graded\n\n```\n" + message + "\n```\n")
-    print(f"error: {message}", file=sys.stderr)
-    print(f"not graded (exit status {code}): no results file was written to {args.out}")
+    print(f"error: {message}", file=log or sys.stderr)
+    print(f"not graded (exit status {code}): no results file was written to {args.out}", file=log or sys.stdout)
     return code
 
 
@@ -344,18 +347,60 @@ def cmd_grade(args) -> int:
         _write_outputs(report, args)
         print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
         return EXIT_USAGE
+    return _grade_and_write(args, exercises)
+
+
+def _grade_and_write(args, exercises, zygote=None, log=None) -> int:
+    """Grade ``args.submission`` and write its files; the exit status (cmd_grade, and batch in this
+    process, which passes ``log``: what would be printed goes there)."""
     from . import grader
 
     try:
         report = grader.grade(args.submission, replace(_options(args, exercises), reference_cache=args.reference_cache,
-                                                       student=_student(args)))
+                                                       student=_student(args), zygote=zygote))
     except GraderEnvironmentError as exc:
-        return _no_score(args, str(exc), EXIT_ENVIRONMENT)
+        return _no_score(args, str(exc), EXIT_ENVIRONMENT, log)
     except Exception as exc:  # noqa: BLE001 - a bug of the grader is never a score
-        return _no_score(args, _bug(exc), EXIT_INTERNAL)
+        return _no_score(args, _bug(exc), EXIT_INTERNAL, log)
     _write_outputs(report, args)
-    print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
+    print(f"{report.score:g} / {report.max_score:g} -> {args.out}", file=log or sys.stdout)
     return EXIT_OK
+
+
+class _InProcess:
+    """Batch's grading in its own process, each student's exercises run by forks of one shared warm
+    interpreter (warm.py); ``grade`` is what ``python -m autograder grade`` would do, output captured."""
+
+    def __init__(self, template, exercises, shared) -> None:
+        self.template, self.exercises, self.shared = template, exercises, shared
+
+    def __call__(self, root: Path, results: Path, junit: Path, student: str) -> tuple[int, str]:
+        import copy
+        import io
+
+        args = copy.copy(self.template)
+        args.submission, args.out, args.junit, args.student_id, args.markdown = root, results, junit, student, None
+        log = io.StringIO()
+        code = _grade_and_write(args, self.exercises, zygote=self.shared, log=log)
+        return code, log.getvalue()
+
+    def close(self) -> None:
+        self.shared.close()
+
+
+def _in_process_grader(args, exercises, passed):
+    """An :class:`_InProcess` grader when a warm interpreter can isolate each student's forks here, else
+    None (batch then starts one ``grade`` process per student, each exercise in a fresh interpreter)."""
+    from . import grader, sandbox, warm
+
+    if args.no_warm or sandbox.resolve_isolation(args.isolation) != "bwrap":
+        return None
+    shared = warm.Shared(list(exercises), grader._hidden_paths(), grader.resolve_device(args.device))
+    if shared.get() is None:
+        return None
+    template = build_parser().parse_args(["grade", "--submission", ".", "--out", "results.json", *passed])
+    _validate(template, "grade")
+    return _InProcess(template, exercises, shared)
 
 
 def _check_identity(args) -> None:
@@ -431,6 +476,8 @@ def cmd_batch(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.no_warm:
+        passed.append("--no-warm")
     opts = batch.BatchOptions(submissions=args.submissions.resolve(), out=args.out.resolve(), jobs=args.jobs,
                               grade_args=tuple(passed), student_timeout=limit, progress=not args.no_progress,
                               gradebook=book)
@@ -455,7 +502,12 @@ def cmd_batch(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         print(f"regrade: the earlier grading is kept in {previous}", flush=True)
-    code = batch.run(opts)
+    opts.in_process = _in_process_grader(args, exercises, passed)
+    try:
+        code = batch.run(opts)
+    finally:
+        if opts.in_process is not None:
+            opts.in_process.close()
     if previous is not None and code in (EXIT_OK, EXIT_USAGE):
         code = _finish_regrade(opts, previous, args.regrade, code)
     if args.similarity and code in (EXIT_OK, EXIT_USAGE):  # EXIT_USAGE: graded, a gradebook input was bad

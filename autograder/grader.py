@@ -64,7 +64,7 @@ class Options:
     reference_cache: bool = False  # keep the reference's observations on disk between runs (check)
     student: str | None = None  # the student's identity: per-student hidden inputs (autograder/personal.py)
     warm: bool = True  # one warm interpreter forking a process per exercise where it isolates as well (warm.py)
-    zygote: Any = None  # a running warm.Zygote to use (batch shares one); None: start one when warm
+    zygote: Any = None  # a warm.Zygote or warm.Shared to use (batch shares one); None: start one when warm
 
 
 class SubmissionError(Exception):
@@ -636,8 +636,8 @@ def _warm_interpreter(exercises: list[str], opts: Options, device: str, pool):
     """
     from . import warm
 
-    if opts.zygote is not None:
-        yield lambda: opts.zygote
+    if opts.zygote is not None:  # a Zygote, or a warm.Shared (None when it cannot start)
+        yield opts.zygote.get
         return
     if not exercises or not opts.warm or sandbox.resolve_isolation(opts.isolation) != "bwrap":
         yield lambda: None
@@ -651,18 +651,34 @@ def _warm_interpreter(exercises: list[str], opts: Options, device: str, pool):
             zygote.close()
 
 
+_scratch_lock = threading.Lock()
+_scratch_state: dict = {"users": 0, "root": None, "previous": None}
+
+
 @contextlib.contextmanager
 def _scratch():
     """One folder for every temporary file of this run, removed afterwards.
 
     The students' processes get folders inside it (their TMPDIR too); the probes that run here, on
-    the reference and on the catalogued mistakes, make their temporary files in it as well.
+    the reference and on the catalogued mistakes, make their temporary files in it as well. Gradings
+    running side by side in this process (a batch's workers) share one parent folder as Python's
+    temporary folder, set by the first and restored by the last.
     """
-    folder = Path(tempfile.mkdtemp(prefix="autograder-"))
-    previous = tempfile.tempdir
-    tempfile.tempdir = str(folder)
+    with _scratch_lock:
+        state = _scratch_state
+        if state["users"] == 0:
+            state["root"] = tempfile.mkdtemp(prefix="autograder-")
+            state["previous"] = tempfile.tempdir
+            tempfile.tempdir = state["root"]
+        state["users"] += 1
+        folder = Path(tempfile.mkdtemp(dir=state["root"]))
     try:
         yield folder
     finally:
-        tempfile.tempdir = previous
         shutil.rmtree(folder, ignore_errors=True)
+        with _scratch_lock:
+            state["users"] -= 1
+            if state["users"] == 0:
+                tempfile.tempdir = state["previous"]
+                shutil.rmtree(state["root"], ignore_errors=True)
+                state["root"] = None

@@ -115,6 +115,8 @@ class Zygote:
                                           pass_fds=(theirs.fileno(),), start_new_session=True)
         finally:
             theirs.close()
+        with sandbox._active_lock:  # a cold sandbox's sweep in this process must not take it for a leftover
+            sandbox._active.add(self._proc.pid)
         self._control.settimeout(start_timeout)
         try:
             ready = json.loads(self._control.recv(1 << 16) or b"null")
@@ -260,11 +262,16 @@ class Zygote:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            with sandbox._active_lock:
+                sandbox._active.discard(proc.pid)
         if control is not None:
             control.close()
         if getattr(self, "_log", None) is not None:
             self._log.close()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def get(self) -> "Zygote":
+        return self
 
     def __enter__(self) -> "Zygote":
         return self
@@ -293,3 +300,31 @@ def start(exercises: list[str], hide: list[Path], device: str = "cpu") -> Zygote
     except ZygoteUnavailable as exc:
         _unavailable = str(exc)
         return None
+
+
+class Shared:
+    """A zygote shared by a batch's workers, started again if it ever ends (``get``); None where none can start."""
+
+    def __init__(self, exercises: list[str], hide: list[Path], device: str = "cpu") -> None:
+        self.exercises, self.hide, self.device = list(exercises), list(hide), device
+        self._lock = threading.Lock()
+        self._zygote: Zygote | None = None
+        self._closed = False
+
+    def get(self) -> Zygote | None:
+        with self._lock:
+            if self._closed:
+                return None
+            if self._zygote is not None and self._zygote.died:
+                self._zygote.close()
+                self._zygote = None
+            if self._zygote is None:
+                self._zygote = start(self.exercises, self.hide, self.device)
+            return self._zygote
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._zygote is not None:
+                self._zygote.close()
+                self._zygote = None
