@@ -68,6 +68,7 @@ class BatchOptions:
     # grade in this process, the students' code in forks of a shared warm interpreter (cli._InProcess):
     # (root, results, junit, student) -> (exit status, log). None: one ``grade`` process per student
     in_process: object = None
+    once_timings: dict = field(default_factory=dict)  # the batch's own start-up: written to OUT/timings.json
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     started: float = 0.0  # time.time() when grading began and ended (to see what ran side by side)
     finished: float = 0.0
+    timings: dict = field(default_factory=dict)  # where the time went (grader.grade's report.timings), in this process
 
 
 # ------------------------------------------------------------------------------ discovery ---
@@ -276,7 +278,7 @@ def grade_one(sub: Submission, opts: BatchOptions, procs: _Processes) -> Outcome
         if procs.stopping.is_set():
             raise InterruptedError("the batch was interrupted")
         if opts.in_process is not None:
-            returncode, text = opts.in_process(root, results, junit, sub.student)
+            returncode, text, outcome.timings = opts.in_process(root, results, junit, sub.student)
             log.write_text(text)
         else:
             returncode = _grade_in_a_process(root, results, junit, log, sub, opts, procs, outcome)
@@ -394,6 +396,9 @@ def run(opts: BatchOptions) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     shutil.rmtree(opts.out / "scratch", ignore_errors=True)
+    if opts.once_timings:  # bench/bench_batch.py reads it with the status files' timings
+        write_atomic(opts.out / "timings.json", json.dumps({"once": opts.once_timings, "in_process":
+                                                             opts.in_process is not None}, indent=2) + "\n")
     rows = write_gradebook(subs, opts.out)
     print(f"gradebook: {opts.out / 'gradebook.csv'} ({len(rows)} students); summary: {opts.out / 'summary.md'}")
     from . import gradebook

@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -362,7 +363,10 @@ def _grade_and_write(args, exercises, zygote=None, log=None) -> int:
         return _no_score(args, str(exc), EXIT_ENVIRONMENT, log)
     except Exception as exc:  # noqa: BLE001 - a bug of the grader is never a score
         return _no_score(args, _bug(exc), EXIT_INTERNAL, log)
+    clock = time.perf_counter()
     _write_outputs(report, args)
+    report.timings["report"] = time.perf_counter() - clock
+    args.timings = report.timings
     print(f"{report.score:g} / {report.max_score:g} -> {args.out}", file=log or sys.stdout)
     return EXIT_OK
 
@@ -374,7 +378,7 @@ class _InProcess:
     def __init__(self, template, exercises, shared) -> None:
         self.template, self.exercises, self.shared = template, exercises, shared
 
-    def __call__(self, root: Path, results: Path, junit: Path, student: str) -> tuple[int, str]:
+    def __call__(self, root: Path, results: Path, junit: Path, student: str) -> tuple[int, str, dict]:
         import copy
         import io
 
@@ -382,7 +386,7 @@ class _InProcess:
         args.submission, args.out, args.junit, args.student_id, args.markdown = root, results, junit, student, None
         log = io.StringIO()
         code = _grade_and_write(args, self.exercises, zygote=self.shared, log=log)
-        return code, log.getvalue()
+        return code, log.getvalue(), getattr(args, "timings", {})
 
     def close(self) -> None:
         self.shared.close()
@@ -491,7 +495,10 @@ def cmd_batch(args) -> int:
         except (KeyError, TypeError, ValueError) as exc:
             print(f"error: --hidden: not a file of hidden cases ({type(exc).__name__}: {exc})", file=sys.stderr)
             return EXIT_USAGE
+    once = {"interpreter start and imports": _process_age()}
+    clock = time.perf_counter()
     _prime_reference_cache(exercises, args.hidden, selection, args.device)
+    once["reference"] = time.perf_counter() - clock
     previous = None
     if args.regrade:
         from . import regrade
@@ -502,7 +509,10 @@ def cmd_batch(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         print(f"regrade: the earlier grading is kept in {previous}", flush=True)
+    clock = time.perf_counter()
     opts.in_process = _in_process_grader(args, exercises, passed)
+    once["warm interpreter start"] = time.perf_counter() - clock
+    opts.once_timings = once
     try:
         code = batch.run(opts)
     finally:
@@ -536,6 +546,17 @@ def _finish_regrade(opts, previous, policy: str, code: int) -> int:
     names = ", ".join(str(opts.out / w) for w in written)
     print(f"regrade ({policy}): {names}; the earlier grading: {previous}")
     return code
+
+
+def _process_age() -> float:
+    """Seconds since this process started (Linux; 0 elsewhere): the interpreter's start and the imports."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            started = int(f.read().rsplit(b")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime") as f:
+            return max(0.0, float(f.read().split()[0]) - started)
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _prime_reference_cache(exercises, hidden, selection, device: str) -> None:

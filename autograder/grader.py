@@ -542,14 +542,18 @@ def _judge_exercise(cases: list[Case], run: _Run, expected: dict[str, Any], opts
 
 
 def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Path, opts: Options,
-                    device: str, notes: list[str] | None = None, scratch: Path | None = None) -> list[TestResult]:
+                    device: str, notes: list[str] | None = None, scratch: Path | None = None,
+                    timings: dict | None = None) -> list[TestResult]:
     """Grade several exercises: references first, then the students' processes side by side, then judges.
 
     Raises :class:`~autograder.environment.GraderEnvironmentError` when a student's process could not
     even start the grader's side of it (no torch there, say): that is no verdict on the student.
+    ``timings`` receives where the time went (seconds; the processes' times summed over exercises).
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
     results: dict[str, list[TestResult]] = {}
     todo: dict[str, list[Case]] = {}
     for exercise, cases in cases_by_exercise.items():
@@ -559,14 +563,24 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
             results[exercise] = failed
         else:
             todo[exercise] = cases
+    timings["static check"] = time.perf_counter() - clock
     jobs = max(1, min(len(todo), opts.jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=jobs + 1) as pool, _warm_interpreter(list(todo), opts, device, pool) as zygote:
         # every reference value is computed before any student code runs (the zygote imports torch meanwhile)
+        clock = time.perf_counter()
         expected = expected_observations([c for cases in todo.values() for c in cases], cache=opts.reference_cache)
+        timings["reference"] = time.perf_counter() - clock
         zygote = zygote()
+        timings["warm interpreter start"] = time.perf_counter() - clock - timings["reference"]
+        clock = time.perf_counter()
         runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device, scratch, zygote)
                 for e, cases in todo.items()}
         runs = {e: f.result() for e, f in runs.items()}
+        timings["processes (wall)"] = time.perf_counter() - clock
+    student = sum(_seconds(r) for run in runs.values() for r in run.observations.values())
+    timings["student code"] = student
+    timings["sandbox"] = sum(run.result.seconds for run in runs.values() if run.result) - student
+    clock = time.perf_counter()
     broken = [e for e, run in runs.items() if run.harness_error]
     if broken:
         also = f"\n(the processes for {', '.join(broken[1:])} failed as well)" if broken[1:] else ""
@@ -578,6 +592,7 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
             + ("." if environment.in_course_venv() else ", or the course's environment.\n" + environment.how_to_run()))
     for exercise, cases in todo.items():
         results[exercise] = _judge_exercise(cases, runs[exercise], expected, opts, device)
+    timings["judging"] = time.perf_counter() - clock
     if notes is not None:  # what the copy skipped and results that could not be read reach the report
         for exercise, run in runs.items():
             extra = run.notes + ([f"{exercise}: {run.malformed}"] if run.malformed else [])
@@ -622,7 +637,8 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
         return report
     by_exercise = {e: select(cases, [e]) for e in opts.exercises}
     with _scratch() as scratch:
-        report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device, report.notes, scratch))
+        report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device, report.notes, scratch,
+                                            report.timings))
     report.execution_time = time.perf_counter() - start
     return report
 

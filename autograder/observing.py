@@ -8,10 +8,12 @@ reference's and the mistakes' observations recorded at release time (``build`` m
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import json
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
@@ -58,15 +60,18 @@ CACHE = Path(__file__).resolve().parents[1] / ".cache" / "autograder" / "referen
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def _fingerprinted(exercise: str, package: Path = _PACKAGE) -> list[Path]:
+    return [package.parent / "solutions" / f"{exercise}.py", package / "graded" / exercise / "probes.py",
+            package / "graded" / exercise / "__init__.py", *sorted((package / "inside").glob("*.py"))]
+
+
 def _fingerprint(exercise: str, package: Path = _PACKAGE) -> str:
     """A digest of what decides an exercise's reference observations: the reference, the probes, the
     code beside them in the sandbox, and the versions of NumPy and torch."""
     from importlib import metadata
 
     digest = hashlib.sha256()
-    files = [package.parent / "solutions" / f"{exercise}.py", package / "graded" / exercise / "probes.py",
-             package / "graded" / exercise / "__init__.py", *sorted((package / "inside").glob("*.py"))]
-    for path in files:
+    for path in _fingerprinted(exercise, package):
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-") + b"\0")
     for dist in ("numpy", "torch"):
         try:
@@ -76,21 +81,57 @@ def _fingerprint(exercise: str, package: Path = _PACKAGE) -> str:
     return digest.hexdigest()[:16]
 
 
+_decoded: dict[tuple[str, str], Any] = {}  # (cache file, case key) -> observation: a batch decodes each once
+_decoded_lock = threading.Lock()
+
+
 def expected_observations(cases: Iterable[Case], cache: bool = False) -> dict[str, Any]:
-    """``expected_observation`` of each case, by id; with ``cache``, kept in :data:`CACHE` between runs."""
+    """``expected_observation`` of each case, by id; with ``cache``, kept in :data:`CACHE` between runs.
+
+    With ``cache``, this process also keeps what it decoded (a batch grades every submission
+    against the same observations) and hands out deep copies, so that no grading can change another's.
+    """
     cases = list(cases)
     if not cache or reference_data.available():
         return {c.id: expected_observation(c) for c in cases}
+    with _decoded_lock:
+        known = {c.id: _decoded.get((str(_cache_path(c.exercise)), _cache_key(c))) for c in cases}
+    if all(v is not None for v in known.values()):
+        return copy.deepcopy(known)
+    out = _expected_cached(cases)
+    with _decoded_lock:
+        for c in cases:
+            _decoded[(str(_cache_path(c.exercise)), _cache_key(c))] = copy.deepcopy(out[c.id])
+    return out
+
+
+def _cache_key(c: Case) -> str:
+    return reference_data.case_key(c) + ("" if c.reference == "solution" else "-" + c.reference)
+
+
+_fingerprints: dict[str, tuple[tuple, str]] = {}
+
+
+def _cache_path(exercise: str) -> Path:
+    """The exercise's cache file; its name holds the fingerprint (recomputed when a file it covers changes)."""
+    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None for p in _fingerprinted(exercise))
+    known = _fingerprints.get(exercise)
+    if known is None or known[0] != stamp:
+        known = _fingerprints[exercise] = (stamp, _fingerprint(exercise))
+    return CACHE / f"{exercise}-{known[1]}.json"
+
+
+def _expected_cached(cases: list[Case]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for exercise in dict.fromkeys(c.exercise for c in cases):
-        path = CACHE / f"{exercise}-{_fingerprint(exercise)}.json"
+        path = _cache_path(exercise)
         try:
             stored = json.loads(path.read_text())
         except (OSError, ValueError):
             stored = {}
         fresh = False
         for c in (c for c in cases if c.exercise == exercise):
-            key = reference_data.case_key(c) + ("" if c.reference == "solution" else "-" + c.reference)
+            key = _cache_key(c)
             if key not in stored:
                 stored[key] = codec.dumps(expected_observation(c))
                 fresh = True

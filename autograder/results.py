@@ -37,6 +37,8 @@ class Report:
     device: str = "cpu"
     notes: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # instructor-only data (Gradescope's extra_data)
+    # where the time went, in seconds (grader.grade fills it; bench/bench_batch.py prints it); not in any file
+    timings: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
