@@ -284,7 +284,10 @@ def cmd_check(args) -> int:
 
     print(f"checking {', '.join(exercises)} in {root / 'exercises'} ...", flush=True)
     try:
-        report = grader.grade(root, replace(_options(args, exercises), reference_cache=True))
+        from .warm import for_check
+
+        report = grader.grade(root, replace(_options(args, exercises), reference_cache=True,
+                                            warm=for_check(args.no_warm)))
     except GraderEnvironmentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT

@@ -63,7 +63,9 @@ class Options:
     selection: Any = None  # an assignment's Selection (autograder/assignment.py): its cases and points
     reference_cache: bool = False  # keep the reference's observations on disk between runs (check)
     student: str | None = None  # the student's identity: per-student hidden inputs (autograder/personal.py)
-    warm: bool = True  # one warm interpreter forking a process per exercise where it isolates as well (warm.py)
+    # one warm interpreter forking a process per exercise where it isolates as well (warm.py): True, this
+    # grading's own; "server", the one every check of this course shares (it outlives the command); False, cold
+    warm: bool | str = True
     zygote: Any = None  # a warm.Zygote or warm.Shared to use (batch shares one); None: start one when warm
 
 
@@ -658,7 +660,7 @@ def _warm_interpreter(exercises: list[str], opts: Options, device: str, pool):
     if not exercises or not opts.warm or sandbox.resolve_isolation(opts.isolation) != "bwrap":
         yield lambda: None
         return
-    future = pool.submit(warm.start, exercises, _hidden_paths(), device)
+    future = pool.submit(warm.start, exercises, _hidden_paths(), device, opts.warm == "server")
     try:
         yield lambda: future.result()
     finally:

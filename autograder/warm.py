@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 INSIDE_FILES = ("__init__.py", "harness.py", "codec.py", "probing.py", "zygote.py")
 START_TIMEOUT = 120.0  # seconds for the zygote to import torch and say it is ready
 TMP_MB = 256  # the size of each job's fresh /tmp and /dev/shm
+# a check's server ends after this many seconds without a client (AUTOGRADER_WARM_IDLE overrides it)
+IDLE_S = float(os.environ.get("AUTOGRADER_WARM_IDLE", 600))
 
 
 class ZygoteUnavailable(Exception):
@@ -46,6 +48,35 @@ class ZygoteUnavailable(Exception):
 class _Pending:
     event: threading.Event
     reply: dict | None = None
+
+
+def _server_home() -> Path:
+    """This user's folder of check servers: created private, refused if anyone else could write to it."""
+    home = Path(os.environ.get("TMPDIR") or "/tmp") / f"autograder-warm-{os.getuid()}"
+    home.mkdir(mode=0o700, exist_ok=True)
+    info = home.lstat()
+    if home.is_symlink() or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise ZygoteUnavailable(f"{home} is not a private folder of this user")
+    return home
+
+
+def _fingerprint(exercises, hide: list[Path], warm: list[str], cuda: bool) -> str:
+    """What decides a server's behaviour: a server is reused only when all of it is the same."""
+    import hashlib
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for part in (os.path.abspath(sys.executable), sys.version, sorted(str(p.resolve()) for p in hide), warm, cuda,
+                 sorted(exercises)):
+        digest.update(repr(part).encode() + b"\0")
+    for dist in ("numpy", "torch"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(dist.encode())
+    for path in [*(HERE / "inside" / n for n in INSIDE_FILES), *(HERE / "graded" / e / "probes.py" for e in sorted(exercises))]:
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
 
 
 def _write_harness(root: Path, exercises: list[str]) -> None:
@@ -64,60 +95,79 @@ def _write_harness(root: Path, exercises: list[str]) -> None:
 
 
 class Zygote:
-    """One warm, sandboxed interpreter and its jobs folder. Use as a context manager, or call :meth:`close`."""
+    """One warm, sandboxed interpreter and its jobs folder. Use as a context manager, or call :meth:`close`.
+
+    ``server=False``: this process's own zygote, ended by :meth:`close` (and with this process).
+    ``server=True`` (``check``): a zygote shared by every ``check`` of this course and interpreter,
+    found by a fingerprint of what decides its behaviour (the interpreter, the library versions, the
+    sandboxed code, the hidden folders), started by the first and ending after ``idle_s`` seconds
+    with no client; :meth:`close` only disconnects.
+    """
 
     def __init__(self, exercises: list[str], hide: list[Path], warm: list[str] = (), cuda: bool = False,
-                 start_timeout: float = START_TIMEOUT) -> None:
+                 start_timeout: float = START_TIMEOUT, server: bool = False, idle_s: float | None = None) -> None:
         if not sandbox.bwrap_available():
             raise ZygoteUnavailable("bubblewrap is not available")
-        self.root = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
-        self.jobs = self.root / "jobs"
-        self.harness = self.root / "harness"
         self.exercises = tuple(exercises)
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._counter = 0
         self._closed = False
+        self._owned = not server
         self.died: str | None = None
+        self.server = server
         try:
-            self.jobs.mkdir()
-            _write_harness(self.harness, list(exercises))
-            os.chmod(self.root, 0o755)
-            self._start(hide, list(warm), cuda, start_timeout)
+            if server:
+                self._connect_or_start(hide, list(warm), cuda, start_timeout, IDLE_S if idle_s is None else idle_s)
+            else:
+                self.root = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
+                self._layout(list(exercises))
+                self._start(hide, list(warm), cuda, start_timeout)
         except BaseException:
             self.close()
             raise
 
+    def _layout(self, exercises: list[str]) -> None:
+        self.jobs = self.root / "jobs"
+        self.harness = self.root / "harness"
+        self.jobs.mkdir()
+        _write_harness(self.harness, exercises)
+        os.chmod(self.root, 0o755)
+
     # ----------------------------------------------------------------------------- start ---
+    def _config(self, warm: list[str], keep: list[Path], **more) -> dict:
+        site_dirs = [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
+        return {
+            "harness_root": str(self.harness), "site_dirs": site_dirs, "warm": warm, "mode": "namespaces",
+            "private_root": str(self.root),
+            # what must stay visible to a job though it lies under /tmp or in the zygote's folder
+            "rebind": [[str(p), "ro"] for p in [*keep, self.harness]], **more,
+        }
+
+    def _command(self, hide: list[Path], keep: list[Path], cuda: bool, server: bool) -> list[str]:
+        return self._bwrap_args(hide, keep, cuda, server) + [
+            os.path.abspath(sys.executable), "-I", "-S", str(self.harness / "autograder" / "inside" / "zygote.py"),
+            str(self.root / "config.json")]
+
     def _start(self, hide: list[Path], warm: list[str], cuda: bool, start_timeout: float) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
         keep = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
-        site_dirs = [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
-        config = {
-            "control_fd": theirs.fileno(),
-            "harness_root": str(self.harness),
-            "site_dirs": site_dirs,
-            "warm": warm,
-            "mode": "namespaces",
-            "jobs_root": str(self.jobs),
-            # what bubblewrap binds under /tmp, which each job's fresh /tmp must show again
-            "rebind": [[str(p), "ro"] for p in [*keep, self.harness]],
-        }
-        (self.root / "config.json").write_text(json.dumps(config))
-        args = self._bwrap_args(hide, keep, cuda)
-        cmd = args + [os.path.abspath(sys.executable), "-I", "-S", str(self.harness / "autograder" / "inside" / "zygote.py"),
-                      str(self.root / "config.json")]
+        (self.root / "config.json").write_text(json.dumps(self._config(warm, keep, control_fd=theirs.fileno())))
         self._log = open(self.root / "zygote.log", "wb")
         try:
-            self._proc = subprocess.Popen(cmd, cwd=self.root, env=sandbox.clean_env(self.root, 1, self.root),
-                                          stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                          pass_fds=(theirs.fileno(),), start_new_session=True)
+            self._proc = subprocess.Popen(self._command(hide, keep, cuda, False), cwd=self.root,
+                                          env=sandbox.clean_env(self.root, 1, self.root), stdin=subprocess.DEVNULL,
+                                          stdout=self._log, stderr=subprocess.STDOUT, pass_fds=(theirs.fileno(),),
+                                          start_new_session=True)
         finally:
             theirs.close()
         with sandbox._active_lock:  # a cold sandbox's sweep in this process must not take it for a leftover
             sandbox._active.add(self._proc.pid)
-        self._control.settimeout(start_timeout)
+        self._handshake(start_timeout)
+
+    def _handshake(self, timeout: float) -> None:
+        self._control.settimeout(timeout)
         try:
             ready = json.loads(self._control.recv(1 << 16) or b"null")
         except (OSError, ValueError):
@@ -131,7 +181,60 @@ class Zygote:
         self._reader = threading.Thread(target=self._read, daemon=True, name="zygote-reader")
         self._reader.start()
 
-    def _bwrap_args(self, hide: list[Path], keep: list[Path], cuda: bool) -> list[str]:
+    def _connect_or_start(self, hide: list[Path], warm: list[str], cuda: bool, start_timeout: float,
+                          idle_s: float) -> None:
+        """Connect to the running server of this fingerprint, or start it (one starter at a time: a lock file)."""
+        import fcntl
+
+        keep = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+        home = _server_home()
+        self.root = home / _fingerprint(self.exercises, hide, warm, cuda)
+        self.jobs, self.harness = self.root / "jobs", self.root / "harness"
+        address = str(self.root / "sock")
+        with open(home / f"{self.root.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self._connect(address):
+                return
+            shutil.rmtree(self.root, ignore_errors=True)  # a server that ended, or never started
+            self.root.mkdir(mode=0o700)
+            self._layout(list(self.exercises))
+            # the server says it is ready once torch is imported, and imports the rest while it waits
+            (self.root / "config.json").write_text(json.dumps(self._config([], keep, listen=address, idle_s=idle_s,
+                                                                           warm_later=warm)))
+            with open(self.root / "zygote.log", "wb") as log:
+                proc = subprocess.Popen(self._command(hide, keep, cuda, True), cwd=self.root,
+                                        env=sandbox.clean_env(self.root, 1, self.root), stdin=subprocess.DEVNULL,
+                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            with sandbox._active_lock:  # it outlives this process; never a leftover of its sandboxes
+                sandbox._active.add(proc.pid)
+            deadline = time.monotonic() + start_timeout
+            while time.monotonic() < deadline:
+                if self._connect(address):
+                    return
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.02)
+            proc.kill()
+            raise ZygoteUnavailable(f"the warm interpreter could not start ({self._log_tail() or 'no answer'})")
+
+    def _connect(self, address: str) -> bool:
+        if not os.path.exists(address):
+            return False
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            return False
+        self._control = sock
+        try:  # a live server answers at once (or after the import it is in the middle of)
+            self._handshake(20.0)
+        except ZygoteUnavailable:
+            sock.close()
+            return False
+        return True
+
+    def _bwrap_args(self, hide: list[Path], keep: list[Path], cuda: bool, server: bool = False) -> list[str]:
         """The zygote's sandbox: bubblewrap's, plus a user namespace with capabilities for making the jobs'."""
         args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
         for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
@@ -144,10 +247,11 @@ class Zygote:
         if cuda:
             for dev in sorted(Path("/dev").glob("nvidia*")):
                 args += ["--dev-bind", str(dev), str(dev)]
-        args += ["--ro-bind", str(self.root), str(self.root), "--ro-bind", str(self.harness), str(self.harness),
-                 "--bind", str(self.jobs), str(self.jobs), "--chdir", str(self.root),
-                 "--unshare-all", "--unshare-user", "--cap-add", "ALL", "--die-with-parent", "--new-session"]
-        return args
+        # a server writes its socket in its folder; the owned zygote only reads its configuration there
+        args += ["--bind" if server else "--ro-bind", str(self.root), str(self.root),
+                 "--ro-bind", str(self.harness), str(self.harness), "--bind", str(self.jobs), str(self.jobs),
+                 "--chdir", str(self.root), "--unshare-all", "--unshare-user", "--cap-add", "ALL", "--new-session"]
+        return args + ([] if server else ["--die-with-parent"])
 
     def _log_tail(self) -> str:
         try:
@@ -251,6 +355,10 @@ class Zygote:
         self._closed = True
         proc = getattr(self, "_proc", None)
         control = getattr(self, "_control", None)
+        if not self._owned:  # a server's client: disconnecting is all (the server ends when idle)
+            if control is not None:
+                control.close()
+            return
         if control is not None:
             try:
                 control.send(json.dumps({"op": "stop"}).encode())
@@ -268,7 +376,8 @@ class Zygote:
             control.close()
         if getattr(self, "_log", None) is not None:
             self._log.close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if getattr(self, "root", None) is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def get(self) -> "Zygote":
         return self
@@ -290,12 +399,19 @@ def warm_modules(exercises: list[str]) -> list[str]:
 _unavailable: str | None = None  # why the zygote could not start here (once known, not retried)
 
 
-def start(exercises: list[str], hide: list[Path], device: str = "cpu") -> Zygote | None:
-    """A zygote for these exercises, or None where none can start (the grader then runs cold)."""
+def start(exercises: list[str], hide: list[Path], device: str = "cpu", server: bool = False) -> Zygote | None:
+    """A zygote for these exercises, or None where none can start (the grader then runs cold).
+
+    ``server``: connect to (or start) the check server, which serves every exercise."""
     global _unavailable
     if _unavailable is not None:
         return None
     try:
+        if server:
+            from . import config
+
+            every = list(config.EXERCISES)
+            return Zygote(every, hide, warm_modules(every), cuda=device == "cuda", server=True)
         return Zygote(exercises, hide, warm_modules(exercises), cuda=device == "cuda")
     except ZygoteUnavailable as exc:
         _unavailable = str(exc)
@@ -328,3 +444,11 @@ class Shared:
             if self._zygote is not None:
                 self._zygote.close()
                 self._zygote = None
+
+
+def for_check(no_warm: bool = False) -> bool | str:
+    """How ``check`` (the command and the notebooks') runs the student's code: the shared server, unless
+    ``--no-warm`` or ``AUTOGRADER_WARM_SERVER=0`` (then this check's own warm interpreter, or cold)."""
+    if no_warm:
+        return False
+    return "server" if os.environ.get("AUTOGRADER_WARM_SERVER", "1") != "0" else True

@@ -30,6 +30,7 @@ end, the output pipe's write end (stdout and stderr) and the result channel's wr
 from __future__ import annotations
 
 import ctypes
+import importlib
 import json
 import os
 import resource
@@ -85,19 +86,21 @@ def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def _private_view(job_dir: str, jobs_root: str, rebind: list[list], tmp_mb: int) -> None:
-    """This job's mount namespace: a fresh /tmp and /dev/shm, no other job, its ``ro`` folder read-only.
+def _private_view(job_dir: str, private_root: str, rebind: list[list], tmp_mb: int) -> None:
+    """This job's mount namespace: a fresh /tmp and /dev/shm, its own job folder only, its ``ro`` folder read-only.
 
-    ``rebind`` lists the ``[path, "ro"|"rw"]`` mounts the sandbox made under /tmp (the interpreter,
-    the harness): they are opened first, then bound again on top of the fresh /tmp.
+    ``private_root`` (the zygote's folder: its configuration, its socket, the harness, every job's
+    folder) is covered too. ``rebind`` lists the ``[path, "ro"|"rw"]`` mounts that must stay visible
+    though they lie in /tmp or in that folder (the interpreter, the harness): they are opened first,
+    then bound again on top.
     """
     keep = [(p, os.open(p, os.O_PATH | os.O_DIRECTORY), mode == "ro") for p, mode in rebind
-            if _under(p, "/tmp") and not _under(p, jobs_root) and os.path.isdir(p)]
+            if (_under(p, "/tmp") or _under(p, private_root)) and os.path.isdir(p)]
     job = os.open(job_dir, os.O_PATH | os.O_DIRECTORY)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing done here reaches the zygote's view
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
-    if not _under(jobs_root, "/tmp"):
-        _mount("tmpfs", jobs_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    if not _under(private_root, "/tmp"):
+        _mount("tmpfs", private_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     if os.path.isdir("/dev/shm") and not os.path.islink("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
     for path, fd, readonly in keep:
@@ -148,7 +151,9 @@ def _limits(job: dict) -> None:
 
 def _arrange_fds(token: int, output: int, channel: int) -> None:
     """0: /dev/null, 1 and 2: the output pipe, 3: the result channel, 4: the token; nothing else open."""
-    high = [os.dup(fd) for fd in (token, output, channel)]  # above every target number
+    import fcntl
+
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (token, output, channel)]  # above every target number
     token, output, channel = high
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -212,7 +217,7 @@ def _intermediate(job: dict, config: dict, fds: list[int]) -> None:
         _arrange_fds(*fds)
         if config["mode"] == "namespaces":
             _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
-            _private_view(job["dir"], config["jobs_root"], config["rebind"], job["tmp_mb"])
+            _private_view(job["dir"], config["private_root"], config["rebind"], job["tmp_mb"])
         pid = os.fork()
         if pid == 0:
             try:
@@ -232,101 +237,158 @@ def _intermediate(job: dict, config: dict, fds: list[int]) -> None:
     os._exit(code)
 
 
-def serve(config: dict, control: socket.socket) -> int:
+def serve(config: dict, control: socket.socket | None, listener: socket.socket | None = None) -> int:
+    """Serve jobs until the owner's ``control`` socket closes or says stop; or, as a server (``listener``:
+    a listening Unix socket, for ``check``), until no client has been connected for ``idle_s`` seconds."""
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     selector = selectors.DefaultSelector()
-    selector.register(control, selectors.EVENT_READ, None)
+    clients: set[socket.socket] = set()
+    if control is not None:
+        selector.register(control, selectors.EVENT_READ, ("client", control))
+        clients.add(control)
+    if listener is not None:
+        selector.register(listener, selectors.EVENT_READ, ("listen", listener))
     running: dict[int, dict] = {}  # pid -> job bookkeeping
+    idle_since = time.monotonic()
 
-    def send(message: dict) -> None:
-        control.send(json.dumps(message).encode())
+    def send(client: socket.socket, message: dict) -> None:
+        try:
+            client.send(json.dumps(message).encode())
+        except OSError:
+            pass  # that client is gone; its end is handled when its socket reports EOF
 
     def finish(pid: int, status: int) -> None:
         job = running.pop(pid)
         selector.unregister(job["pidfd"])
         os.close(job["pidfd"])
         rc = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        send({"op": "done", "job": job["id"], "returncode": rc, "timed_out": job["timed_out"],
-              "seconds": time.monotonic() - job["start"], "leftovers": reap_strays()})
+        send(job["client"], {"op": "done", "job": job["id"], "returncode": rc, "timed_out": job["timed_out"],
+                             "seconds": time.monotonic() - job["start"], "leftovers": reap_strays()})
 
     def reap_strays() -> int:
-        """Kill and reap orphans (processes that escaped a job's group); returns how many."""
+        """Kill and reap orphans (processes that escaped a job and outlived it); returns how many."""
         killed = 0
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return killed
-            if pid == 0:
-                break
-            if pid in running:  # a job ended between its pidfd's event and now: handled by finish
-                finish(pid, status)
-                continue
-            killed += 1
-        for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) not in running:
+        for pid, state in _children(running):
+            if state != b"Z":
                 try:
-                    with open(f"/proc/{entry}/stat", "rb") as f:
-                        parent = int(f.read().rsplit(b")", 1)[1].split()[1])
-                except (OSError, ValueError, IndexError):
-                    continue
-                if parent == os.getpid():
-                    try:
-                        os.kill(int(entry), signal.SIGKILL)
-                        os.waitpid(int(entry), 0)
-                        killed += 1
-                    except (ProcessLookupError, ChildProcessError):
-                        pass
+                    os.kill(pid, signal.SIGKILL)
+                    killed += 1
+                except ProcessLookupError:
+                    pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
         return killed
 
+    def drop(client: socket.socket) -> None:
+        """A client went away: so do its jobs."""
+        for pid, job in list(running.items()):
+            if job["client"] is client:
+                _kill(pid)
+        selector.unregister(client)
+        clients.discard(client)
+        client.close()
+
+    def start(client: socket.socket, request: dict, fds: list[int]) -> None:
+        pid = os.fork()
+        if pid == 0:
+            for sock in (*clients, listener):
+                if sock is not None:
+                    sock.close()
+            _intermediate(request, config, fds)
+        for fd in fds:
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        running[pid] = {"id": request["id"], "client": client, "pidfd": pidfd, "start": time.monotonic(),
+                        "deadline": time.monotonic() + float(request["timeout"]), "timed_out": False}
+        selector.register(pidfd, selectors.EVENT_READ, ("job", pid))
+
+    idle_s = float(config.get("idle_s", 600))
+    later = list(config.get("warm_later", []))  # imported once nothing has happened for a moment
     while True:
         now = time.monotonic()
-        deadlines = [j["deadline"] for j in running.values() if not j["timed_out"]]
-        events = selector.select(timeout=max(0.0, min(deadlines) - now) if deadlines else None)
+        waits = [j["deadline"] - now for j in running.values() if not j["timed_out"]]
+        if listener is not None and not clients and not running:
+            waits.append(idle_since + idle_s - now)
+        if later and not running:
+            waits.append(0.3)
+        events = selector.select(timeout=max(0.0, min(waits)) if waits else None)
+        if not events and later and not running:
+            try:
+                importlib.import_module(later.pop(0))
+            except Exception:  # noqa: BLE001 - a job that needs it imports it itself, and says what fails
+                pass
+            continue
         for key, _ in events:
-            if key.data is None:  # a request
+            kind, what = key.data
+            if kind == "listen":
                 try:
-                    message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+                    client, _ = listener.accept()
+                except OSError:
+                    continue
+                clients.add(client)
+                selector.register(client, selectors.EVENT_READ, ("client", client))
+                send(client, config["ready"])
+            elif kind == "client":
+                try:
+                    message, fds, _, _ = socket.recv_fds(what, 1 << 16, 3)
                 except OSError:
                     message, fds = b"", []
-                if not message:  # the grader is gone: so are its jobs
-                    for pid in list(running):
-                        _kill(pid)
-                    return 0
-                request = json.loads(message)
-                if request["op"] == "stop":
-                    for pid in list(running):
-                        _kill(pid)
-                    return 0
-                if request["op"] == "run" and len(fds) == 3:
-                    pid = os.fork()
-                    if pid == 0:
-                        control.close()
-                        _intermediate(request, config, fds)
+                try:
+                    request = json.loads(message) if message else {"op": "stop"}
+                except ValueError:
+                    request = {"op": "malformed"}
+                if request.get("op") == "stop":
                     for fd in fds:
                         os.close(fd)
-                    pidfd = os.pidfd_open(pid)
-                    running[pid] = {"id": request["id"], "pidfd": pidfd, "start": time.monotonic(),
-                                    "deadline": time.monotonic() + float(request["timeout"]), "timed_out": False}
-                    selector.register(pidfd, selectors.EVENT_READ, pid)
+                    if what is control:  # the owner is done (or gone): so are its jobs and this process
+                        for pid in list(running):
+                            _kill(pid)
+                        return 0
+                    drop(what)
+                    if not clients:
+                        idle_since = time.monotonic()
+                elif request.get("op") == "run" and len(fds) == 3:
+                    start(what, request, fds)
                 else:
                     for fd in fds:
                         os.close(fd)
-                    send({"op": "error", "job": request.get("id"), "message": "malformed request"})
-            else:
-                pid = key.data
+                    send(what, {"op": "error", "job": request.get("id"), "message": "malformed request"})
+            else:  # a job's process ended
                 try:
-                    _, status = os.waitpid(pid, 0)
+                    _, status = os.waitpid(what, 0)
                 except ChildProcessError:
                     status = 0
-                if pid in running:
-                    finish(pid, status)
+                if what in running:
+                    finish(what, status)
         now = time.monotonic()
         for pid, job in list(running.items()):
             if not job["timed_out"] and now >= job["deadline"]:
                 job["timed_out"] = True
                 _kill(pid)
+        if listener is not None and not clients and not running and now - idle_since >= idle_s:
+            try:  # no stale socket: the next check starts a server at once
+                os.unlink(config["listen"])
+            except OSError:
+                pass
+            return 0
+
+
+def _children(running: dict) -> list[tuple[int, bytes]]:
+    """This process's children that are not jobs (those are reaped through their pidfd), with their state."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in running:
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                if int(fields[1]) == os.getpid():
+                    out.append((int(entry), fields[0]))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
 
 
 def _kill(pid: int) -> None:
@@ -343,7 +405,7 @@ def main() -> int:
     sys.path[:0] = [config["harness_root"], os.path.dirname(os.path.abspath(__file__))]
     sys.path.extend(config.get("site_dirs", []))
     sys.dont_write_bytecode = True
-    control = socket.socket(fileno=config["control_fd"])
+    control = socket.socket(fileno=config["control_fd"]) if config.get("control_fd") is not None else None
     try:  # the grader's own needs, before any job: a failure here is the environment's
         import importlib
 
@@ -356,11 +418,22 @@ def main() -> int:
         for name in config.get("warm", []):
             importlib.import_module(name)
     except BaseException as exc:  # noqa: BLE001
-        control.send(json.dumps({"op": "ready", "ok": False, "error": type(exc).__name__,
-                                 "message": str(exc)[:1000], "python": sys.executable}).encode())
+        failure = {"op": "ready", "ok": False, "error": type(exc).__name__, "message": str(exc)[:1000],
+                   "python": sys.executable}
+        if control is not None:
+            control.send(json.dumps(failure).encode())
+        else:  # a server: its starter reads the log
+            print(json.dumps(failure), flush=True)
         return 3
-    threads = len(os.listdir("/proc/self/task"))
-    control.send(json.dumps({"op": "ready", "ok": True, "python": sys.executable, "threads": threads}).encode())
+    config["ready"] = {"op": "ready", "ok": True, "python": sys.executable, "threads": len(os.listdir("/proc/self/task"))}
+    if config.get("listen"):  # a server for check: clients connect once it listens, which is when it is ready
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        partial = config["listen"] + ".new"
+        listener.bind(partial)
+        listener.listen(16)
+        os.rename(partial, config["listen"])
+        return serve(config, None, listener)
+    control.send(json.dumps(config["ready"]).encode())
     return serve(config, control)
 
 
