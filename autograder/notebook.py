@@ -107,10 +107,10 @@ def check(exercise: str, root: str | os.PathLike | None = None) -> CheckResult:
         from .assignment import load_selection
 
         selection = load_selection(folder / "assignment.toml") if (folder / "assignment.toml").is_file() else None
-        from .warm import for_check
+        from . import warm
 
         report = grader.grade(folder, grader.Options(exercises=(exercise,), selection=selection, reference_cache=True,
-                                                     warm=for_check()))
+                                                     warm=warm.for_check() is not False, zygote=warm.for_kernel()))
     except (GraderEnvironmentError, FileNotFoundError, RuntimeError, ValueError) as exc:
         result.problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return result

@@ -52,7 +52,10 @@ class _Pending:
 
 def _server_home() -> Path:
     """This user's folder of check servers: created private, refused if anyone else could write to it."""
-    home = Path(os.environ.get("TMPDIR") or "/tmp") / f"autograder-warm-{os.getuid()}"
+    base = os.environ.get("TMPDIR") or "/tmp"
+    if len(base) > 40:  # a Unix socket's path holds at most 107 bytes
+        base = "/tmp"
+    home = Path(base) / f"autograder-warm-{os.getuid()}"
     home.mkdir(mode=0o700, exist_ok=True)
     info = home.lstat()
     if home.is_symlink() or info.st_uid != os.getuid() or info.st_mode & 0o077:
@@ -105,7 +108,8 @@ class Zygote:
     """
 
     def __init__(self, exercises: list[str], hide: list[Path], warm: list[str] = (), cuda: bool = False,
-                 start_timeout: float = START_TIMEOUT, server: bool = False, idle_s: float | None = None) -> None:
+                 start_timeout: float = START_TIMEOUT, server: bool = False, idle_s: float | None = None,
+                 later: list[str] = ()) -> None:
         if not sandbox.bwrap_available():
             raise ZygoteUnavailable("bubblewrap is not available")
         self.exercises = tuple(exercises)
@@ -122,7 +126,7 @@ class Zygote:
             else:
                 self.root = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
                 self._layout(list(exercises))
-                self._start(hide, list(warm), cuda, start_timeout)
+                self._start(hide, list(warm), cuda, start_timeout, list(later))
         except BaseException:
             self.close()
             raise
@@ -149,11 +153,12 @@ class Zygote:
             os.path.abspath(sys.executable), "-I", "-S", str(self.harness / "autograder" / "inside" / "zygote.py"),
             str(self.root / "config.json")]
 
-    def _start(self, hide: list[Path], warm: list[str], cuda: bool, start_timeout: float) -> None:
+    def _start(self, hide: list[Path], warm: list[str], cuda: bool, start_timeout: float, later: list[str]) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
         keep = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
-        (self.root / "config.json").write_text(json.dumps(self._config(warm, keep, control_fd=theirs.fileno())))
+        (self.root / "config.json").write_text(json.dumps(self._config(warm, keep, control_fd=theirs.fileno(),
+                                                                       warm_later=later)))
         self._log = open(self.root / "zygote.log", "wb")
         try:
             self._proc = subprocess.Popen(self._command(hide, keep, cuda, False), cwd=self.root,
@@ -444,6 +449,36 @@ class Shared:
             if self._zygote is not None:
                 self._zygote.close()
                 self._zygote = None
+
+
+_kernel: Zygote | None = None
+_kernel_lock = threading.Lock()
+
+
+def for_kernel() -> Zygote | None:
+    """The warm interpreter of this process, for the notebooks' ``check``: started by the first call
+    (which must come from the kernel's main thread: it ends with the thread that started it), kept for
+    the kernel's life, so that every later check in the chapter skips importing torch. None where the
+    warm path is off (``AUTOGRADER_WARM_SERVER=0``) or cannot run here."""
+    global _kernel
+    if os.environ.get("AUTOGRADER_WARM_SERVER", "1") == "0" or not sandbox.bwrap_available():
+        return None
+    with _kernel_lock:
+        if _kernel is not None and _kernel.died:
+            _kernel.close()
+            _kernel = None
+        if _kernel is None and _unavailable is None and threading.current_thread() is threading.main_thread():
+            from . import config, grader
+
+            every = list(config.EXERCISES)
+            try:
+                _kernel = Zygote(every, grader._hidden_paths(), later=warm_modules(every))
+            except ZygoteUnavailable:
+                return None
+            import atexit
+
+            atexit.register(_kernel.close)  # its folder goes with it
+        return _kernel
 
 
 def for_check(no_warm: bool = False) -> bool | str:

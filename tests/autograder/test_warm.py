@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from ag_helpers import ROOT, make_submission, solution_text
@@ -210,3 +211,95 @@ def test_the_warm_and_cold_paths_give_the_same_report(tmp_path):
         z.close()
     assert cold.score < cold.max_score
     assert [(t.id, t.score, t.mistake) for t in cold.tests] == [(t.id, t.score, t.mistake) for t in hot.tests]
+
+
+# ------------------------------------------------------------------------------ check's server ---
+def _check(course, tmpdir, idle="3", *extra):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmpdir), "AUTOGRADER_WARM_IDLE": idle}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "autograder", "check", "dropout", "--dir", str(course), *extra],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return proc, time.perf_counter() - start
+
+
+def _servers(home) -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"zygote.py" in cmd and str(home).encode() in cmd and b"bwrap" not in cmd.split(b"\0")[0]:
+            found.append(pid)
+    return found
+
+
+def test_checks_share_a_server_that_ends_when_idle(tmp_path):
+    import tempfile
+
+    _zygote(("dropout",)).close()  # skips where there is none
+    tmpdir = Path(tempfile.mkdtemp(prefix="aw", dir="/tmp"))  # short: the socket's path has a limit
+    try:
+        course = make_submission(tmp_path)
+        first, _ = _check(course, tmpdir)
+        assert first.returncode == 0, first.stdout + first.stderr
+        home = tmpdir / f"autograder-warm-{os.getuid()}"
+        [server] = [p for p in home.iterdir() if p.is_dir()]
+        assert (server / "sock").exists() and oct(home.stat().st_mode & 0o777) == "0o700"
+        running = _servers(server)
+        assert running, "no server is running after the first check"
+        second, _ = _check(course, tmpdir)
+        assert second.returncode == 0 and second.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
+        assert _servers(server) == running, "the second check started another server instead of using the first"
+        cold, _ = _check(course, tmpdir, "3", "--no-warm")
+        assert cold.returncode == 0 and cold.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
+        deadline = time.monotonic() + 30
+        while _servers(server) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _servers(server), "the server did not end after 3 idle seconds"
+        assert not (server / "sock").exists()
+    finally:
+        import shutil
+
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def test_a_server_is_reused_only_for_the_same_interpreter_code_and_hidden_folders(tmp_path):
+    exercises, warm_ = ["dropout", "adam"], ["torch._dynamo"]
+    base = warm._fingerprint(exercises, [ROOT], warm_, False)
+    assert warm._fingerprint(list(reversed(exercises)), [ROOT], warm_, False) == base
+    assert warm._fingerprint(exercises, [tmp_path], warm_, False) != base  # another course folder
+    assert warm._fingerprint(exercises, [ROOT], warm_, True) != base  # CUDA
+    assert warm._fingerprint(["dropout"], [ROOT], warm_, False) != base
+
+
+def test_a_shared_folder_of_servers_is_refused(monkeypatch):
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="aw", dir="/tmp"))
+    try:
+        home = base / f"autograder-warm-{os.getuid()}"
+        home.mkdir()
+        os.chmod(home, 0o777)  # anyone could plant a socket there
+        monkeypatch.setenv("TMPDIR", str(base))
+        with pytest.raises(warm.ZygoteUnavailable, match="not a private folder"):
+            warm._server_home()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_server_job_cannot_reach_the_servers_socket(tmp_path):
+    z0 = _zygote(("dropout",))
+    z0.close()
+    source = CORRECT.replace("import numpy as np\n", "import numpy as np\nimport os as _o, glob as _g\n"
+                             "raise RuntimeError('SEEN' + repr(sorted(_g.glob('/tmp/autograder-warm-*/*/sock'))) + 'END')\n", 1)
+    sub = make_submission(tmp_path, {"dropout.py": source})
+    report = grader.grade(sub, grader.Options(exercises=("dropout",), isolation="bwrap", static_policy=False,
+                                              warm="server"))
+    text = next(t.output for t in report.tests if "SEEN" in t.output)
+    assert text.rsplit("SEEN", 1)[1].split("END", 1)[0] == "[]"
