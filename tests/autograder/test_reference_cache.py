@@ -31,7 +31,11 @@ def test_cached_observations_equal_fresh_ones_and_are_reused(tmp_path, monkeypat
     monkeypatch.setattr(observing, "expected_observation", computed)
     again = observing.expected_observations(CASES, cache=True)
     assert {k: codec.dumps(v) for k, v in again.items()} == {k: codec.dumps(v) for k, v in first.items()}
-    stored.write_text("{torn")  # a damaged file is computed again, not trusted
+    stored.write_text("{torn")
+    # this process decoded them already (a batch grades every submission against them): no file read
+    assert {k: codec.dumps(v) for k, v in observing.expected_observations(CASES, cache=True).items()} == \
+        {k: codec.dumps(v) for k, v in first.items()}
+    monkeypatch.setattr(observing, "_decoded", {})  # another process: a damaged file is computed again, not trusted
     with pytest.raises(AssertionError, match="computed again"):
         observing.expected_observations(CASES, cache=True)
 
