@@ -44,15 +44,25 @@ def case_key(case) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _load(path: Path = PATH) -> dict:
-    data = codec.loads(path.read_text(encoding="utf-8"))
+    """The file's cases, still encoded: each is decoded when first asked for (``check`` needs one exercise's)."""
+    def no_constants(name: str) -> Any:
+        raise codec.CodecError(f"JSON constant {name} is not allowed")
+
+    data = json.loads(path.read_text(encoding="utf-8"), parse_constant=no_constants)
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("cases"), dict):
         raise MissingReference(f"{path} is not reference data of format {FORMAT}; rebuild the release")
     return data["cases"]
 
 
+@functools.lru_cache(maxsize=None)
+def _decoded(case_id: str, path: Path) -> dict | None:
+    raw = _load(path).get(case_id)
+    return None if raw is None else codec.decode(raw)
+
+
 def _entry(case, path: Path = PATH) -> dict:
-    entry = _load(path).get(case.id)
-    if entry is None or entry.get("key") != case_key(case):
+    entry = _decoded(case.id, path)
+    if not isinstance(entry, dict) or entry.get("key") != case_key(case):
         raise MissingReference(
             f"this copy of the course ships no reference values for the test {case.id!r} with these arguments "
             "(only the public tests, on --device cpu, as they were at release time)")

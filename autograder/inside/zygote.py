@@ -251,6 +251,7 @@ def serve(config: dict, control: socket.socket | None, listener: socket.socket |
         selector.register(listener, selectors.EVENT_READ, ("listen", listener))
     running: dict[int, dict] = {}  # pid -> job bookkeeping
     idle_since = time.monotonic()
+    served = False  # a server's first check is not kept waiting by imports it may not need
 
     def send(client: socket.socket, message: dict) -> None:
         try:
@@ -259,6 +260,8 @@ def serve(config: dict, control: socket.socket | None, listener: socket.socket |
             pass  # that client is gone; its end is handled when its socket reports EOF
 
     def finish(pid: int, status: int) -> None:
+        nonlocal served
+        served = True
         job = running.pop(pid)
         selector.unregister(job["pidfd"])
         os.close(job["pidfd"])
@@ -312,10 +315,14 @@ def serve(config: dict, control: socket.socket | None, listener: socket.socket |
         waits = [j["deadline"] - now for j in running.values() if not j["timed_out"]]
         if listener is not None and not clients and not running:
             waits.append(idle_since + idle_s - now)
-        if later and not running:
+        # a server imports as soon as no check is connected (the last one has its result); the owner's
+        # zygote once no job has run for a moment
+        if later and listener is not None and not clients and not running and served:
+            waits.append(0.0)
+        elif later and listener is None and not running:
             waits.append(0.3)
         events = selector.select(timeout=max(0.0, min(waits)) if waits else None)
-        if not events and later and not running:
+        if not events and later and not running and (listener is None or (not clients and served)):
             try:
                 importlib.import_module(later.pop(0))
             except Exception:  # noqa: BLE001 - a job that needs it imports it itself, and says what fails
