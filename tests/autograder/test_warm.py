@@ -303,3 +303,43 @@ def test_a_server_job_cannot_reach_the_servers_socket(tmp_path):
                                               warm="server"))
     text = next(t.output for t in report.tests if "SEEN" in t.output)
     assert text.rsplit("SEEN", 1)[1].split("END", 1)[0] == "[]"
+
+
+def test_batch_in_one_process_gives_the_gradebook_of_a_process_per_student(tmp_path):
+    """The warm batch (one process, forks of one zygote) and the cold one (a grade process per student)
+    agree on every case of every student: a correct one, a wrong one, one that hangs, one that crashes."""
+    import csv
+    import shutil
+
+    from ag_helpers import run_cli
+
+    _zygote(("dropout",)).close()  # skips where there is none
+    subs = tmp_path / "subs"
+    wrong = CORRECT.replace("return (x * keep / (1.0 - p)).astype(x.dtype, copy=False)",
+                            "return (x * keep).astype(x.dtype, copy=False)")
+    sources = {"ada": CORRECT, "bob": wrong, "cy": CORRECT.replace("import numpy as np\n", "import numpy as np\nimport os\nos._exit(3)\n", 1),
+               "dee": CORRECT.replace("import numpy as np\n", "import numpy as np\nwhile True:\n    pass\n", 1)}
+    for name, text in sources.items():
+        sub = make_submission(tmp_path / "made" / name, {"dropout.py": text})
+        shutil.move(str(sub), str(subs / name))
+    outs = {}
+    for mode in ("warm", "cold"):
+        out = tmp_path / mode
+        proc = run_cli("batch", str(subs), "--out", str(out), "--jobs", "2", "--exercise", "dropout",
+                       "--exercise", "early_stopping", "--timeout", "10", "--no-progress",
+                       *(["--no-warm"] if mode == "cold" else []))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        outs[mode] = out
+    assert json.loads((outs["warm"] / "timings.json").read_text())["in_process"] is True
+    assert json.loads((outs["cold"] / "timings.json").read_text())["in_process"] is False
+    rows = {m: list(csv.DictReader(open(o / "gradebook.csv"))) for m, o in outs.items()}
+    assert rows["warm"] == rows["cold"]
+    totals = {r["student"]: float(r["total"]) for r in rows["warm"]}
+    assert totals["ada"] == 60 and totals["cy"] == totals["dee"] == 30 and 30 < totals["bob"] < 60, totals
+    for name in sources:
+        warm_tests, cold_tests = ({t["number"]: (t["score"], t["status"]) for t in
+                                   json.loads((o / "results" / f"{name}.json").read_text())["tests"]}
+                                  for o in (outs["warm"], outs["cold"]))
+        assert warm_tests == cold_tests, name
+        status = json.loads((outs["warm"] / "status" / f"{name}.json").read_text())
+        assert {"reference", "sandbox", "student code", "judging", "report"} <= set(status["timings"])
