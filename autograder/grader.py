@@ -2,7 +2,8 @@
 
 For each exercise: (1) scan the source (``policy``), (2) compute every case's reference
 observation in this process, (3) run all of the exercise's cases in one sandboxed process
-(``sandbox`` + ``harness``), reading back JSON lines, (4) judge each case here and, when a case
+(``harness``: a fork of the warm interpreter of ``warm.py`` where it can be isolated, else a fresh
+interpreter through ``sandbox``), reading back JSON lines, (4) judge each case here and, when a case
 fails, name the catalogued mistake whose observation the student's matches. Nothing the
 student's process does can change a verdict except the observations it reports, and those are
 checked against values it never sees.

@@ -343,8 +343,8 @@ class Zygote:
             self._pending.pop(job_id, None)
         reply = pending.reply
         thread.join(timeout=5)
-        if reply is None:
-            raise GraderEnvironmentError(self.died or "the warm interpreter did not answer")
+        if reply is None or reply.get("op") != "done":
+            raise GraderEnvironmentError(self.died or f"the warm interpreter did not run the job ({reply})")
         rc = int(reply["returncode"])
         sig = -rc if rc < 0 else (rc - 128 if 128 < rc < 128 + 65 else None)
         text = captured.decode("utf-8", errors="replace")

@@ -11,9 +11,9 @@ request's cases and never holds a result token: for each job it forks, and the f
 The job's sandbox, in ``namespaces`` mode (bubblewrap gave this process a user namespace with
 capabilities; it is the zygote's only use of them):
 
-* new mount, PID, network, IPC and UTS namespaces: the student's code is PID 1 of its own PID
-  namespace, sees no other process (not this one, not the grader), has no network, and everything
-  it starts dies with it;
+* new mount, PID, network, IPC and UTS namespaces: the student's code is PID 2 of its own PID
+  namespace (PID 1, :func:`_init`, only reaps), sees no other process (not this one, not the
+  grader), has no network, and everything it starts dies with it;
 * a fresh ``/tmp`` and ``/dev/shm``; the folder of jobs hidden except this job's folder, whose
   ``ro`` part is read-only; nothing another job wrote is visible, and nothing it writes outlives it;
 * every capability dropped (bounding, ambient, effective, permitted, inheritable) and
