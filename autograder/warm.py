@@ -337,8 +337,8 @@ class Zygote:
         finally:
             os.close(token_r)
             os.close(out_w)
-        if not self.died:
-            pending.event.wait()
+        if not self.died and not pending.event.wait(limits.timeout + 120):  # it kills a job at limits.timeout
+            self.died = self.died or "the warm interpreter stopped answering"
         with self._lock:
             self._pending.pop(job_id, None)
         reply = pending.reply
