@@ -120,6 +120,7 @@ class Zygote:
         self._owned = not server
         self.died: str | None = None
         self.server = server
+        self.cuda = cuda
         try:
             if server:
                 self._connect_or_start(hide, list(warm), cuda, start_timeout, IDLE_S if idle_s is None else idle_s)
@@ -314,7 +315,9 @@ class Zygote:
         message = {
             "op": "run", "id": job_id, "dir": str(job_dir), "request": str(request), "cwd": str(writable),
             "timeout": limits.timeout, "cpu_s": int(limits.timeout * max(threads, 1) + 10),
-            "file_bytes": limits.file_mb * 2**20, "memory_bytes": memory, "memory_extra_bytes": limits.memory_mb * 2**20,
+            # CUDA reserves tens of GB of address space: there, as in the cold path, the wall clock limits it
+            "file_bytes": limits.file_mb * 2**20, "memory_bytes": 0 if self.cuda else memory,
+            "memory_extra_bytes": limits.memory_mb * 2**20,
             "env": sandbox.clean_env(writable, threads, tmpdir), "tmp_mb": TMP_MB,
         }
         captured, total = bytearray(), [0]

@@ -100,7 +100,8 @@ def _tree(folder: Path) -> dict[str, bytes]:
     out = {}
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder).as_posix()
-        if not p.is_file() or rel in ("batch.log", shards.MANIFEST, shards.MERGED) or rel.startswith("status/"):
+        # batch.log, timings.json and status/: how this machine's run went, not the class's grades
+        if not p.is_file() or rel in ("batch.log", "timings.json", shards.MANIFEST, shards.MERGED) or rel.startswith("status/"):
             continue
         if rel.startswith("results/"):
             data = json.loads(p.read_text())
