@@ -158,9 +158,10 @@ def resolve_isolation(requested: str) -> str:
     return requested
 
 
-def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Path], cuda: bool,
-                  tmpdir: Path) -> list[str]:
-    """The bwrap command line. Mount order matters: later mounts cover earlier ones."""
+def bwrap_base(hide: list[Path], keep: list[Path], cuda: bool) -> list[str]:
+    """The start of every bwrap command line here (the cold sandbox's and the warm interpreter's):
+    the filesystem read-only, ``hide`` covered, ``keep`` shown again, a fresh /tmp, /proc and /dev.
+    Mount order matters: later mounts cover earlier ones."""
     args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
     for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
         if h.exists() and h != Path("/") and Path("/tmp") not in h.parents:  # /tmp is empty already
@@ -175,6 +176,13 @@ def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Pa
     if cuda:
         for dev in sorted(Path("/dev").glob("nvidia*")):
             args += ["--dev-bind", str(dev), str(dev)]
+    return args
+
+
+def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Path], cuda: bool,
+                  tmpdir: Path) -> list[str]:
+    """The cold sandbox's bwrap command line."""
+    args = bwrap_base(hide, keep, cuda)
     args += ["--ro-bind", str(workdir), str(workdir), "--bind", str(writable), str(writable),
              "--chdir", str(writable), "--unshare-all", "--die-with-parent", "--new-session",
              "--setenv", "TMPDIR", str(tmpdir), "--setenv", "HOME", str(writable)]

@@ -242,17 +242,7 @@ class Zygote:
 
     def _bwrap_args(self, hide: list[Path], keep: list[Path], cuda: bool, server: bool = False) -> list[str]:
         """The zygote's sandbox: bubblewrap's, plus a user namespace with capabilities for making the jobs'."""
-        args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
-        for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
-            if h.exists() and h != Path("/") and Path("/tmp") not in h.parents:
-                args += ["--tmpfs", str(h)]
-        for k in dict.fromkeys(keep):
-            if k.exists() and k != Path("/"):
-                args += ["--ro-bind", str(k), str(k)]
-        args += ["--proc", "/proc", "--dev", "/dev"]
-        if cuda:
-            for dev in sorted(Path("/dev").glob("nvidia*")):
-                args += ["--dev-bind", str(dev), str(dev)]
+        args = sandbox.bwrap_base(hide, keep, cuda)
         # a server writes its socket in its folder; the owned zygote only reads its configuration there
         args += ["--bind" if server else "--ro-bind", str(self.root), str(self.root),
                  "--ro-bind", str(self.harness), str(self.harness), "--bind", str(self.jobs), str(self.jobs),

@@ -187,16 +187,7 @@ def _init(job: dict, config: dict) -> int:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if config["mode"] == "namespaces":
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    pid = os.fork()
-    if pid == 0:
-        code = 71
-        try:
-            code = _job_process(job, config)
-        except BaseException:  # noqa: BLE001 - the grader's side failed: say it, no student code ran
-            traceback.print_exc()
-            code = 71
-        finally:
-            os._exit(code if isinstance(code, int) else 0)
+    pid = _fork(_job_process, job, config)
     if config["mode"] == "namespaces":
         _drop_capabilities()
     for fd in (0, 1, 2, CHANNEL_FD, TOKEN_FD):  # the student's process holds them; the pipes end with it
@@ -204,7 +195,27 @@ def _init(job: dict, config: dict) -> int:
     while True:
         reaped, status = os.waitpid(-1, 0)
         if reaped == pid:
-            return 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            return _status(status)
+
+
+def _fork(run, *args) -> int:
+    """Fork a process that returns ``run(*args)`` as its exit status (71: the grader's side failed)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 71
+        try:
+            code = run(*args)
+        except BaseException:  # noqa: BLE001 - the grader's side failed: say it (no student code ran)
+            traceback.print_exc()
+            code = 71
+        finally:
+            os._exit(code if isinstance(code, int) else 0)
+    return pid
+
+
+def _status(status: int) -> int:
+    """An exit status as a shell gives it: 128 + N for a process killed by signal N."""
+    return 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
 def _intermediate(job: dict, config: dict, fds: list[int]) -> None:
@@ -218,19 +229,11 @@ def _intermediate(job: dict, config: dict, fds: list[int]) -> None:
         if config["mode"] == "namespaces":
             _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
             _private_view(job["dir"], config["private_root"], config["rebind"], job["tmp_mb"])
-        pid = os.fork()
-        if pid == 0:
-            try:
-                code = _init(job, config)
-            except BaseException:  # noqa: BLE001 - the grader's side failed: say it, no student code ran
-                traceback.print_exc()
-                code = 71
-            finally:
-                os._exit(code if isinstance(code, int) else 0)
+        pid = _fork(_init, job, config)
         for fd in (0, 1, 2, CHANNEL_FD, TOKEN_FD):
             os.close(fd)
         _, status = os.waitpid(pid, 0)
-        code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        code = _status(status)
     except BaseException:  # noqa: BLE001
         traceback.print_exc()
         code = 70
