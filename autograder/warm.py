@@ -63,6 +63,27 @@ def _server_home() -> Path:
     return home
 
 
+def _sweep(home: Path) -> None:
+    """Remove what ended processes left in ``home``: the folders of servers that ended (no socket, and
+    no starter holds their lock) and of notebook kernels that are gone (killed before their exit hook)."""
+    import fcntl
+
+    for entry in home.iterdir():
+        name = entry.name
+        if name.startswith("kernel-") and entry.is_dir():
+            pid = name.split("-")[1]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                shutil.rmtree(entry, ignore_errors=True)
+        elif name.endswith(".lock") and not (home / name[:-5] / "sock").exists():
+            try:
+                with open(entry, "a") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    shutil.rmtree(home / name[:-5], ignore_errors=True)
+                    entry.unlink()
+            except OSError:
+                continue  # a check is starting that server now
+
+
 def _fingerprint(exercises, hide: list[Path], warm: list[str], cuda: bool) -> str:
     """What decides a server's behaviour: a server is reused only when all of it is the same."""
     import hashlib
@@ -109,7 +130,7 @@ class Zygote:
 
     def __init__(self, exercises: list[str], hide: list[Path], warm: list[str] = (), cuda: bool = False,
                  start_timeout: float = START_TIMEOUT, server: bool = False, idle_s: float | None = None,
-                 later: list[str] = ()) -> None:
+                 later: list[str] = (), folder: Path | None = None) -> None:
         if not sandbox.bwrap_available():
             raise ZygoteUnavailable("bubblewrap is not available")
         self.exercises = tuple(exercises)
@@ -125,7 +146,8 @@ class Zygote:
             if server:
                 self._connect_or_start(hide, list(warm), cuda, start_timeout, IDLE_S if idle_s is None else idle_s)
             else:
-                self.root = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
+                self.root = (Path(tempfile.mkdtemp(prefix="autograder-warm-")) if folder is None
+                             else Path(tempfile.mkdtemp(prefix=f"kernel-{os.getpid()}-", dir=folder)))
                 self._layout(list(exercises))
                 self._start(hide, list(warm), cuda, start_timeout, list(later))
         except BaseException:
@@ -197,6 +219,7 @@ class Zygote:
         self.root = home / _fingerprint(self.exercises, hide, warm, cuda)
         self.jobs, self.harness = self.root / "jobs", self.root / "harness"
         address = str(self.root / "sock")
+        _sweep(home)
         with open(home / f"{self.root.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if self._connect(address):
@@ -465,7 +488,9 @@ def for_kernel() -> Zygote | None:
 
             every = list(config.EXERCISES)
             try:
-                _kernel = Zygote(every, grader._hidden_paths(), later=warm_modules(every))
+                home = _server_home()
+                _sweep(home)
+                _kernel = Zygote(every, grader._hidden_paths(), later=warm_modules(every), folder=home)
             except ZygoteUnavailable:
                 return None
             import atexit

@@ -343,3 +343,19 @@ def test_batch_in_one_process_gives_the_gradebook_of_a_process_per_student(tmp_p
         assert warm_tests == cold_tests, name
         status = json.loads((outs["warm"] / "status" / f"{name}.json").read_text())
         assert {"reference", "sandbox", "student code", "judging", "report"} <= set(status["timings"])
+
+
+def test_what_ended_processes_left_is_swept(tmp_path):
+    """Servers that ended leave their folder; a kernel killed before its exit hook leaves its zygote's."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    dead = home / "kernel-999999999-abc"  # no such process
+    alive = home / f"kernel-{os.getpid()}-def"
+    ended, running = home / "a", home / "b"
+    for folder in (dead, alive, ended, running):
+        (folder / "harness").mkdir(parents=True)
+    (home / "a.lock").write_text("")
+    (home / "b.lock").write_text("")
+    (running / "sock").write_text("")  # stands for a live server's socket
+    warm._sweep(home)
+    assert sorted(p.name for p in home.iterdir()) == sorted([alive.name, "b", "b.lock"])
