@@ -359,3 +359,16 @@ def test_what_ended_processes_left_is_swept(tmp_path):
     (running / "sock").write_text("")  # stands for a live server's socket
     warm._sweep(home)
     assert sorted(p.name for p in home.iterdir()) == sorted([alive.name, "b", "b.lock"])
+
+
+def test_where_no_warm_interpreter_can_start_the_grader_runs_cold(tmp_path, monkeypatch):
+    """A host whose bubblewrap gives no user namespace (a container, say): the same grading, cold."""
+    def refuse(*args, **kwargs):
+        raise warm.ZygoteUnavailable("no user namespace here")
+
+    monkeypatch.setattr(warm, "Zygote", refuse)
+    monkeypatch.setattr(warm, "_unavailable", None)
+    report = grader.grade(make_submission(tmp_path), grader.Options(exercises=("dropout",)))
+    assert report.score == report.max_score
+    assert warm._unavailable == "no user namespace here"
+    assert warm.start(["dropout"], []) is None  # not tried again in this process
