@@ -237,17 +237,22 @@ def _selection(args):
     return selection
 
 
-def _validate(args, command: str) -> list[str]:
-    """Everything that can be checked before grading; raises GraderEnvironmentError or ValueError/RuntimeError."""
+def _check_hidden(paths) -> None:
+    """Each --hidden file exists and holds hidden cases; ValueError otherwise (bad usage, found before grading)."""
     from .cases import load_hidden
 
-    for h in getattr(args, "hidden", []):
+    for h in paths:
         if not h.is_file():
             raise ValueError(f"--hidden {h}: no such file")
-        try:  # a malformed file is bad usage, found before any grading
+        try:
             load_hidden(h)
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"--hidden {h}: not a file of hidden cases ({type(exc).__name__}: {exc})") from None
+
+
+def _validate(args, command: str) -> list[str]:
+    """Everything that can be checked before grading; raises GraderEnvironmentError or ValueError/RuntimeError."""
+    _check_hidden(getattr(args, "hidden", []))
     if getattr(args, "assignment", None) is not None or getattr(args, "metadata", None) is not None:
         _late_penalty(args)  # a malformed file is bad usage too
     args.selection = _selection(args)
@@ -351,27 +356,26 @@ def cmd_grade(args) -> int:
         _write_outputs(report, args)
         print(f"{report.score:g} / {report.max_score:g} -> {args.out}")
         return EXIT_USAGE
-    return _grade_and_write(args, exercises)
+    return _grade_and_write(args, exercises)[0]
 
 
-def _grade_and_write(args, exercises, zygote=None, log=None) -> int:
-    """Grade ``args.submission`` and write its files; the exit status (cmd_grade, and batch in this
-    process, which passes ``log``: what would be printed goes there)."""
+def _grade_and_write(args, exercises, zygote=None, log=None) -> tuple[int, dict]:
+    """Grade ``args.submission`` and write its files: the exit status, and where the time went (cmd_grade,
+    and batch in this process, which passes ``log``: what would be printed goes there)."""
     from . import grader
 
     try:
         report = grader.grade(args.submission, replace(_options(args, exercises), reference_cache=args.reference_cache,
                                                        student=_student(args), zygote=zygote))
     except GraderEnvironmentError as exc:
-        return _no_score(args, str(exc), EXIT_ENVIRONMENT, log)
+        return _no_score(args, str(exc), EXIT_ENVIRONMENT, log), {}
     except Exception as exc:  # noqa: BLE001 - a bug of the grader is never a score
-        return _no_score(args, _bug(exc), EXIT_INTERNAL, log)
+        return _no_score(args, _bug(exc), EXIT_INTERNAL, log), {}
     clock = time.perf_counter()
     _write_outputs(report, args)
     report.timings["report"] = time.perf_counter() - clock
-    args.timings = report.timings
     print(f"{report.score:g} / {report.max_score:g} -> {args.out}", file=log or sys.stdout)
-    return EXIT_OK
+    return EXIT_OK, report.timings
 
 
 class _InProcess:
@@ -388,16 +392,17 @@ class _InProcess:
         args = copy.copy(self.template)
         args.submission, args.out, args.junit, args.student_id, args.markdown = root, results, junit, student, None
         log = io.StringIO()
-        code = _grade_and_write(args, self.exercises, zygote=self.shared, log=log)
-        return code, log.getvalue(), getattr(args, "timings", {})
+        code, timings = _grade_and_write(args, self.exercises, zygote=self.shared, log=log)
+        return code, log.getvalue(), timings
 
     def close(self) -> None:
         self.shared.close()
 
 
-def _in_process_grader(args, exercises, passed):
+def _in_process_grader(args, exercises, passed, selection):
     """An :class:`_InProcess` grader when a warm interpreter can isolate each student's forks here, else
-    None (batch then starts one ``grade`` process per student, each exercise in a fresh interpreter)."""
+    None (batch then starts one ``grade`` process per student, each exercise in a fresh interpreter).
+    ``passed`` are the ``grade`` arguments batch checked already, ``selection`` their assignment's."""
     from . import grader, sandbox, warm
 
     if args.no_warm or sandbox.resolve_isolation(args.isolation) != "bwrap":
@@ -406,7 +411,7 @@ def _in_process_grader(args, exercises, passed):
     if shared.get() is None:
         return None
     template = build_parser().parse_args(["grade", "--submission", ".", "--out", "results.json", *passed])
-    _validate(template, "grade")
+    template.selection = selection
     return _InProcess(template, exercises, shared)
 
 
@@ -444,9 +449,7 @@ def cmd_batch(args) -> int:
     from . import batch
 
     try:
-        for h in args.hidden:
-            if not h.is_file():
-                raise ValueError(f"--hidden {h}: no such file")
+        _check_hidden(args.hidden)
         selection = _selection(args)
         exercises = _check_exercises(args.exercise, selection)
         if args.jobs < 1:
@@ -513,7 +516,7 @@ def cmd_batch(args) -> int:
             return EXIT_USAGE
         print(f"regrade: the earlier grading is kept in {previous}", flush=True)
     clock = time.perf_counter()
-    opts.in_process = _in_process_grader(args, exercises, passed)
+    opts.in_process = _in_process_grader(args, exercises, passed, selection)
     once["warm interpreter start"] = time.perf_counter() - clock
     opts.once_timings = once
     try:

@@ -19,6 +19,19 @@ class GraderEnvironmentError(RuntimeError):
     """The grader cannot run in this environment (not the submission's fault): exit status 4."""
 
 
+def library_versions() -> str:
+    """The versions of NumPy and torch, as text: part of every fingerprint of what they compute."""
+    from importlib import metadata
+
+    out = []
+    for dist in ("numpy", "torch"):
+        try:
+            out.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            out.append(dist)
+    return "".join(out)
+
+
 def in_course_venv() -> bool:
     venv = COURSE_ROOT / ".venv"
     return venv.is_dir() and Path(sys.prefix).resolve() == venv.resolve()

@@ -40,7 +40,6 @@ from .inside import codec
 from .observing import expected_observation, expected_observations, mutant_observation, observe, reference_module  # noqa: F401
 from .results import Report, TestResult
 
-INSIDE_FILES = ("__init__.py", "harness.py", "codec.py", "probing.py")
 MAX_FILE_BYTES = 1_000_000
 MAX_TOTAL_BYTES = 5_000_000
 MAX_RESULT_BYTES = 200_000_000
@@ -172,14 +171,9 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         notes = copy_exercises(exercises_dir, work / "submission" / "exercises")
         harness = work / "harness"  # a copy of autograder/inside/ and of this exercise's probes, nothing else
         if zygote is None:  # the zygote holds its own copy, of every exercise's probes
-            here = Path(__file__).parent
-            (harness / "autograder" / "inside").mkdir(parents=True)
-            (harness / "autograder" / "graded" / exercise).mkdir(parents=True)
-            for folder in ("autograder", "autograder/graded", f"autograder/graded/{exercise}"):
-                (harness / folder / "__init__.py").write_text("")
-            for name in INSIDE_FILES:
-                shutil.copy(here / "inside" / name, harness / "autograder" / "inside" / name)
-            shutil.copy(here / "graded" / exercise / "probes.py", harness / "autograder" / "graded" / exercise / "probes.py")
+            from .warm import write_harness
+
+            write_harness(harness, [exercise])
         out.mkdir()
         tmp = out / "tmp"  # the student's TMPDIR in every isolation mode: removed with base
         tmp.mkdir()

@@ -110,7 +110,7 @@ def check(exercise: str, root: str | os.PathLike | None = None) -> CheckResult:
         from . import warm
 
         report = grader.grade(folder, grader.Options(exercises=(exercise,), selection=selection, reference_cache=True,
-                                                     warm=warm.for_check() is not False, zygote=warm.for_kernel()))
+                                                     zygote=warm.for_kernel()))
     except (GraderEnvironmentError, FileNotFoundError, RuntimeError, ValueError) as exc:
         result.problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return result

@@ -68,16 +68,12 @@ def _fingerprinted(exercise: str, package: Path = _PACKAGE) -> list[Path]:
 def _fingerprint(exercise: str, package: Path = _PACKAGE) -> str:
     """A digest of what decides an exercise's reference observations: the reference, the probes, the
     code beside them in the sandbox, and the versions of NumPy and torch."""
-    from importlib import metadata
+    from .environment import library_versions
 
     digest = hashlib.sha256()
     for path in _fingerprinted(exercise, package):
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-") + b"\0")
-    for dist in ("numpy", "torch"):
-        try:
-            digest.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(dist.encode())
+    digest.update(library_versions().encode())
     return digest.hexdigest()[:16]
 
 
@@ -94,14 +90,16 @@ def expected_observations(cases: Iterable[Case], cache: bool = False) -> dict[st
     cases = list(cases)
     if not cache or reference_data.available():
         return {c.id: expected_observation(c) for c in cases}
+    paths = {e: _cache_path(e) for e in dict.fromkeys(c.exercise for c in cases)}
+    keys = {c.id: (str(paths[c.exercise]), _cache_key(c)) for c in cases}
     with _decoded_lock:
-        known = {c.id: _decoded.get((str(_cache_path(c.exercise)), _cache_key(c))) for c in cases}
+        known = {c.id: _decoded.get(keys[c.id]) for c in cases}
     if all(v is not None for v in known.values()):
         return copy.deepcopy(known)
-    out = _expected_cached(cases)
+    out = _expected_cached(cases, paths)
     with _decoded_lock:
         for c in cases:
-            _decoded[(str(_cache_path(c.exercise)), _cache_key(c))] = copy.deepcopy(out[c.id])
+            _decoded[keys[c.id]] = copy.deepcopy(out[c.id])
     return out
 
 
@@ -121,10 +119,9 @@ def _cache_path(exercise: str) -> Path:
     return CACHE / f"{exercise}-{known[1]}.json"
 
 
-def _expected_cached(cases: list[Case]) -> dict[str, Any]:
+def _expected_cached(cases: list[Case], paths: dict[str, Path]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for exercise in dict.fromkeys(c.exercise for c in cases):
-        path = _cache_path(exercise)
+    for exercise, path in paths.items():
         try:
             stored = json.loads(path.read_text())
         except (OSError, ValueError):

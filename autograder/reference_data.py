@@ -45,10 +45,7 @@ def case_key(case) -> str:
 @functools.lru_cache(maxsize=None)
 def _load(path: Path = PATH) -> dict:
     """The file's cases, still encoded: each is decoded when first asked for (``check`` needs one exercise's)."""
-    def no_constants(name: str) -> Any:
-        raise codec.CodecError(f"JSON constant {name} is not allowed")
-
-    data = json.loads(path.read_text(encoding="utf-8"), parse_constant=no_constants)
+    data = codec.parse(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("cases"), dict):
         raise MissingReference(f"{path} is not reference data of format {FORMAT}; rebuild the release")
     return data["cases"]

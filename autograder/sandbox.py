@@ -255,21 +255,7 @@ def run(
         proc.stdin.close()
     except OSError:
         pass
-    captured = bytearray()
-    total = [0]
-    cap = limits.output_kb * 1024
-
-    def reader() -> None:
-        while True:
-            chunk = proc.stdout.read1(65536) if hasattr(proc.stdout, "read1") else proc.stdout.read(65536)
-            if not chunk:
-                break
-            total[0] += len(chunk)
-            if len(captured) < cap:
-                captured.extend(chunk[: cap - len(captured)])
-
-    t = threading.Thread(target=reader, daemon=True)
-    t.start()
+    output = Capture(proc.stdout, limits.output_kb * 1024)
     timed_out = False
     try:
         proc.wait(timeout=limits.timeout)
@@ -283,13 +269,40 @@ def run(
     with _active_lock:
         _active.discard(proc.pid)
     leftovers = sweep(keep_pids)  # before joining: an escaped grandchild may hold the pipe open
-    t.join(timeout=5)
-    seconds = time.perf_counter() - start
-    rc = proc.returncode
-    sig = -rc if rc is not None and rc < 0 else None
-    if sig is None and isolation == "bwrap" and rc is not None and 128 < rc < 128 + 65:
-        sig = rc - 128  # bubblewrap reports a child killed by signal N as exit status 128 + N
-    text = captured.decode("utf-8", errors="replace")
-    if total[0] > cap:
-        text += f"\n[... {total[0] - cap} more bytes of output not shown]"
-    return RunResult(rc, timed_out, seconds, text, total[0], sig, isolation, leftovers)
+    text = output.text()
+    return RunResult(proc.returncode, timed_out, time.perf_counter() - start, text, output.total,
+                     signal_of(proc.returncode, isolation == "bwrap"), isolation, leftovers)
+
+
+class Capture:
+    """Read a program's output to its end in a thread, keeping the first ``cap`` bytes."""
+
+    def __init__(self, stream, cap: int) -> None:
+        self.cap, self.total, self._kept = cap, 0, bytearray()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        with stream:
+            while chunk := stream.read1(65536):
+                self.total += len(chunk)
+                if len(self._kept) < self.cap:
+                    self._kept.extend(chunk[: self.cap - len(self._kept)])
+
+    def text(self, wait: float = 5.0) -> str:
+        """What was kept (once every writer closed the pipe, or after ``wait`` seconds), and how much was not."""
+        self._thread.join(timeout=wait)
+        text = self._kept.decode("utf-8", errors="replace")
+        if self.total > self.cap:
+            text += f"\n[... {self.total - self.cap} more bytes of output not shown]"
+        return text
+
+
+def signal_of(returncode: int | None, shell_style: bool) -> int | None:
+    """The signal that ended a program: a negative status, or (``shell_style``: bubblewrap, the zygote's
+    jobs) an exit status 128 + N."""
+    if returncode is None:
+        return None
+    if returncode < 0:
+        return -returncode
+    return returncode - 128 if shell_style and 128 < returncode < 128 + 65 else None

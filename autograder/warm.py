@@ -87,24 +87,22 @@ def _sweep(home: Path) -> None:
 def _fingerprint(exercises, hide: list[Path], warm: list[str], cuda: bool) -> str:
     """What decides a server's behaviour: a server is reused only when all of it is the same."""
     import hashlib
-    from importlib import metadata
+
+    from .environment import library_versions
 
     digest = hashlib.sha256()
     for part in (os.path.abspath(sys.executable), sys.version, sorted(str(p.resolve()) for p in hide), warm, cuda,
                  sorted(exercises)):
         digest.update(repr(part).encode() + b"\0")
-    for dist in ("numpy", "torch"):
-        try:
-            digest.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(dist.encode())
+    digest.update(library_versions().encode())
     for path in [*(HERE / "inside" / n for n in INSIDE_FILES), *(HERE / "graded" / e / "probes.py" for e in sorted(exercises))]:
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:20]
 
 
-def _write_harness(root: Path, exercises: list[str]) -> None:
-    """A copy of ``autograder/inside`` and of the exercises' probes: all the grader code the sandbox holds."""
+def write_harness(root: Path, exercises: list[str]) -> None:
+    """A copy of ``autograder/inside`` and of the exercises' probes: all the grader code a sandbox holds
+    (the zygote's, for every exercise it serves; a cold sandbox's, for its one exercise)."""
     (root / "autograder" / "inside").mkdir(parents=True)
     (root / "autograder" / "__init__.py").write_text("")
     (root / "autograder" / "graded").mkdir()
@@ -158,7 +156,7 @@ class Zygote:
         self.jobs = self.root / "jobs"
         self.harness = self.root / "harness"
         self.jobs.mkdir()
-        _write_harness(self.harness, exercises)
+        write_harness(self.harness, exercises)
         os.chmod(self.root, 0o755)
 
     # ----------------------------------------------------------------------------- start ---
@@ -333,18 +331,7 @@ class Zygote:
             "memory_extra_bytes": limits.memory_mb * 2**20,
             "env": sandbox.clean_env(writable, threads, tmpdir), "tmp_mb": TMP_MB,
         }
-        captured, total = bytearray(), [0]
-        cap = limits.output_kb * 1024
-
-        def reader() -> None:
-            with os.fdopen(out_r, "rb") as f:
-                while chunk := f.read1(65536):
-                    total[0] += len(chunk)
-                    if len(captured) < cap:
-                        captured.extend(chunk[: cap - len(captured)])
-
-        thread = threading.Thread(target=reader, daemon=True)
-        thread.start()
+        output = sandbox.Capture(os.fdopen(out_r, "rb"), limits.output_kb * 1024)
         try:
             with self._lock:
                 socket.send_fds(self._control, [json.dumps(message).encode()], [token_r, out_w, channel_w])
@@ -358,16 +345,12 @@ class Zygote:
         with self._lock:
             self._pending.pop(job_id, None)
         reply = pending.reply
-        thread.join(timeout=5)
+        text = output.text()
         if reply is None or reply.get("op") != "done":
             raise GraderEnvironmentError(self.died or f"the warm interpreter did not run the job ({reply})")
         rc = int(reply["returncode"])
-        sig = -rc if rc < 0 else (rc - 128 if 128 < rc < 128 + 65 else None)
-        text = captured.decode("utf-8", errors="replace")
-        if total[0] > cap:
-            text += f"\n[... {total[0] - cap} more bytes of output not shown]"
-        return sandbox.RunResult(rc, bool(reply["timed_out"]), time.perf_counter() - start, text, total[0], sig,
-                                 "bwrap", int(reply.get("leftovers", 0)))
+        return sandbox.RunResult(rc, bool(reply["timed_out"]), time.perf_counter() - start, text, output.total,
+                                 sandbox.signal_of(rc, True), "bwrap", int(reply.get("leftovers", 0)))
 
     # ------------------------------------------------------------------------------ close ---
     def close(self) -> None:
@@ -500,8 +483,8 @@ def for_kernel() -> Zygote | None:
 
 
 def for_check(no_warm: bool = False) -> bool | str:
-    """How ``check`` (the command and the notebooks') runs the student's code: the shared server, unless
-    ``--no-warm`` or ``AUTOGRADER_WARM_SERVER=0`` (then this check's own warm interpreter, or cold)."""
+    """How the command-line ``check`` runs the student's code: the shared server, unless ``--no-warm``
+    (cold) or ``AUTOGRADER_WARM_SERVER=0`` (this check's own warm interpreter)."""
     if no_warm:
         return False
     return "server" if os.environ.get("AUTOGRADER_WARM_SERVER", "1") != "0" else True

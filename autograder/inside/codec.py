@@ -92,8 +92,13 @@ def dumps(value: Any) -> str:
     return json.dumps(encode(value), allow_nan=False, separators=(",", ":"))
 
 
-def loads(text: str) -> Any:
+def parse(text: str) -> Any:
+    """The JSON of ``text``, still encoded (NaN and Infinity constants refused): :func:`decode` it when needed."""
     def no_constants(name: str) -> Any:
         raise CodecError(f"JSON constant {name} is not allowed")
 
-    return decode(json.loads(text, parse_constant=no_constants))
+    return json.loads(text, parse_constant=no_constants)
+
+
+def loads(text: str) -> Any:
+    return decode(parse(text))

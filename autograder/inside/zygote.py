@@ -161,7 +161,7 @@ def _arrange_fds(token: int, output: int, channel: int) -> None:
     os.dup2(output, 2)
     os.dup2(channel, CHANNEL_FD)
     os.dup2(token, TOKEN_FD)
-    os.closerange(TOKEN_FD + 1, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") < 1 << 20 else 1 << 16)
+    os.closerange(TOKEN_FD + 1, min(os.sysconf("SC_OPEN_MAX"), 1 << 16))
 
 
 def _job_process(job: dict, config: dict) -> int:

@@ -107,6 +107,7 @@ def _grade(tmp_path, name: str, source: str, zygote) -> grader.Report:
 
 
 def test_the_students_process_sees_nothing_of_the_grader(zygote, tmp_path):
+    assert zygote.threads == 1, "the zygote forks: it must hold no other thread"
     report = _grade(tmp_path, "ada", _looking("ada"), zygote)
     seen = _seen(report)
     assert seen["pid"] == 2 and seen["pids"] == [1, 2, *seen["pids"][2:]] and max(seen["pids"]) <= 5, seen["pids"]
