@@ -44,8 +44,12 @@ FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "globals", "breakpoi
 # allowed with a literal attribute name (getattr(x, "mask", None)) or on self in a method,
 # refused with a computed name elsewhere (getattr(torch.optim, name) could be anything)
 ATTRIBUTE_CALLS = {"getattr", "setattr", "delattr", "hasattr"}
-# harmless on the object itself (self.__class__.__name__, self.__dict__.update(...)), refused elsewhere
-SELF_ONLY_ATTRS = {"__dict__", "__class__"}
+# Read, ``obj.__class__`` is ``type(obj)`` and ``obj.__dict__`` is ``vars(obj)``, both ordinary Python
+# (raise ValueError(f"... {model.__class__.__name__}")); what is refused is what vars() refuses, a
+# module's contents (torch.optim.__dict__), and changing the class of anything but self
+# (x.__class__ = Liar); the chains that climb from a class to others (__bases__, __subclasses__) are
+# refused on their own (FORBIDDEN_ATTRS).
+DUNDER_OBJECT_ATTRS = {"__dict__", "__class__"}
 FORBIDDEN_ATTRS = {
     "_getframe", "f_back", "f_globals", "f_locals", "__globals__", "__code__", "__builtins__", "__subclasses__",
     "__bases__", "__mro__", "system", "popen", "fork", "forkpty", "kill",
@@ -250,6 +254,11 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
     def is_self(node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and id(node) in selfs
 
+    def dunder_refused(attr: str, obj: ast.AST | None, writes: bool) -> bool:
+        """``obj.__class__`` / ``obj.__dict__`` (obj not self): reading is refused only for a module's
+        ``__dict__``; writing (assigning, deleting, setattr) is refused for both."""
+        return writes or (attr == "__dict__" and obj is not None and _root(obj) in aliases)
+
     def is_sys(node: ast.AST) -> bool:
         return (isinstance(node, ast.Name) and node.id in sys_names) or (
             isinstance(node, ast.Attribute) and node.attr == "sys")  # os.sys
@@ -295,7 +304,8 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
                 bad(node, f"{node.func.id}(...) with a computed attribute name is not allowed in an exercise "
                           "except on self in a method; write the attribute out (obj.name)")
             elif literal and (name.value in FORBIDDEN_ATTRS
-                              or (name.value in SELF_ONLY_ATTRS and not on_self)
+                              or (name.value in DUNDER_OBJECT_ATTRS and not on_self
+                                  and dunder_refused(name.value, obj, node.func.id != "getattr"))
                               or (name.value in delegated and not on_self)
                               or (name.value in SYS_ATTRS and obj is not None and is_sys(obj))):
                 bad(node, f"{node.func.id}(..., {name.value!r}) is not allowed in an exercise")
@@ -306,9 +316,13 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
                 bad(node, f"vars({ast.unparse(node.args[0])}) is not allowed in an exercise: it hands out a "
                           "module's contents; use the names themselves")
         elif isinstance(node, ast.Attribute):
-            if node.attr in SELF_ONLY_ATTRS:
-                if not is_self(node.value):
-                    bad(node, f".{node.attr} is allowed only on self in an exercise")
+            if node.attr in DUNDER_OBJECT_ATTRS:
+                if not is_self(node.value) and dunder_refused(node.attr, node.value,
+                                                              not isinstance(node.ctx, ast.Load)):
+                    bad(node, f"{ast.unparse(node)}: " + (
+                        "an exercise may change the class of self only" if node.attr == "__class__" else
+                        "a module's contents are not for an exercise; use the names themselves"
+                        if _root(node.value) in aliases else "an exercise may replace the attributes of self only"))
             elif node.attr in FORBIDDEN_ATTRS:
                 bad(node, f".{node.attr} is not allowed in an exercise")
             elif node.attr in SYS_ATTRS and is_sys(node.value):

@@ -74,6 +74,10 @@ def test_policy_flags(source, exercise, needle):
     "class D:\n    def __repr__(self):\n        return self.__class__.__name__ + str(vars(self))",
     "class D:\n    def load(self, state):\n        self.__dict__.update(state)\n        setattr(self, 'counter', 0)",
     "import numpy as np\none_hot = np.zeros((2, 3))\none_hot[np.arange(2), [0, 2]] = 1",
+    # the class and attributes of any object, read: type(model) and vars(state) by other names
+    "def f(model):\n    raise ValueError(f'no parameters in {model.__class__.__name__}')",
+    "def f(x, y):\n    return x.__class__ is y.__class__ and getattr(x, '__class__') is type(y)",
+    "def f(state):\n    return dict(state.__dict__)",
 ])
 def test_policy_accepts_ordinary_code(source):
     assert policy.scan_source(source, "x.py", "early_stopping") == []
@@ -83,7 +87,11 @@ def test_policy_accepts_ordinary_code(source):
     ("import torch\nname = 'Ad' + 'am'\nopt = getattr(torch.optim, name)", "computed attribute name"),
     ("import torch\nopt = getattr(torch.optim, 'Adam')", "getattr(..., 'Adam')"),
     ("import sys\nf = getattr(sys, '_getframe')", "'_getframe'"),
-    ("x = (1).__class__.__bases__", ".__class__ is allowed only on self"),
+    ("x = (1).__class__.__bases__", ".__bases__ is not allowed"),
+    ("def f(t, Liar):\n    t.__class__ = Liar", "change the class of self only"),
+    ("def f(t, Liar):\n    setattr(t, '__class__', Liar)", "setattr(..., '__class__')"),
+    ("def f(t):\n    t.__dict__ = {}", "replace the attributes of self only"),
+    ("import torch\nAdam = torch.optim.__dict__['Ad' + 'am']", "a module's contents"),
     ("import numpy as np\nd = vars(np)", "vars(np)"),
 ])
 def test_policy_refuses_dynamic_attribute_access(source, needle):

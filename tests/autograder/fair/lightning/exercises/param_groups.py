@@ -40,7 +40,7 @@ def fine_tuning_param_groups(model: nn.Module, head_names, lr: float, backbone_l
 
     for head in head_names:
         if not any(_in_head(qname, [head]) for _, qname, _ in owned):
-            raise ValueError(f"The head {head!r} has no parameters in {type(model).__name__}")
+            raise ValueError(f"The head {head!r} has no parameters in {model.__class__.__name__}")
 
     in_norm = {id(param) for module, _, param in owned if isinstance(module, NORM_TYPES)}
 
