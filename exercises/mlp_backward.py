@@ -89,7 +89,10 @@ def mlp_forward_backward(
             ``(N,)``, a parameter whose shape does not fit ``x`` and the others (``W1`` not ``(H, D)``,
             ``b1`` not ``(H,)``, ``W2`` not ``(C, H)``, ``b2`` not ``(C,)``), or a parameter whose dtype
             is not that of ``x``; the message names the argument at fault (``x``, ``targets``, ``W1``,
-            ``b1``, ``W2`` or ``b2``).
+            ``b1``, ``W2`` or ``b2``). The sizes are read from ``x`` (``N``, ``D``), ``W1`` (``H``) and
+            ``W2`` (``C``), so a ``b1`` that disagrees with ``W1`` is at fault, not ``W1``, and a ``b2``
+            that disagrees with ``W2`` is at fault, not ``W2``. When ``x`` has a dtype that no
+            parameter has, naming ``x`` or a parameter is right.
         IndexError: for a target outside ``[0, C)`` (as PyTorch), with a message that mentions the target.
     """
     raise NotImplementedError("exercise mlp_backward: implement mlp_forward_backward")

@@ -181,3 +181,16 @@ def mlp_forward_backward(x, targets, W1, b1, W2, b2):
     report = grader.grade(sub, grader.Options(exercises=("mlp_backward",)))
     assert report.score == 0
     assert "without torch" in report.tests[0].output
+
+
+def test_an_x_of_another_dtype_may_be_blamed_on_x_or_on_a_parameter():
+    """The docstring: when x has a dtype no parameter has, naming x or a parameter is right; a
+    message that names neither still costs the point (the fair keras style names W1 alone)."""
+    from autograder.graded.mlp_backward import probes
+
+    blame = probes.INVALID["x float32, the parameters float64"]["blame"]
+    assert probes._names("W1 has dtype float64; every weight must have the inputs' dtype float32", blame)
+    assert probes._names("x must have the dtype of the parameters", blame)
+    assert not probes._names("the dtypes do not match", blame)
+    assert not probes._names("Wx must be float64", blame)
+    assert probes.INVALID["b2 of shape (5,)"]["blame"] == "b2"  # C is read from W2: b2 is at fault

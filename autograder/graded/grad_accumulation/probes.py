@@ -143,7 +143,24 @@ def ga_train(module, spec: dict, aspects: list | None = None) -> dict:
             if p.requires_grad:
                 p.grad = torch.randn(p.shape, generator=g).to(p.dtype) * 10
     grads, traj = [], []
-    optimizer.register_step_pre_hook(lambda opt, args, kwargs: grads.append(_flat_grads(model)))
+
+    def before_step(opt, args, kwargs):
+        """The gradient the step receives: at the call, or, for ``step(closure)`` (Lightning's way),
+        once the closure, which the optimizer calls inside the step, has run its backward.
+        (``args`` is ``(optimizer, *the step's arguments)``.)"""
+        grads.append(_flat_grads(model))
+        closure = kwargs["closure"] if "closure" in kwargs else (args[1] if len(args) > 1 else None)
+        if closure is None:
+            return None
+
+        def recorded():
+            loss = closure()
+            grads[-1] = _flat_grads(model)
+            return loss
+
+        return args[:1], {**kwargs, "closure": recorded}
+
+    optimizer.register_step_pre_hook(before_step)
     optimizer.register_step_post_hook(lambda opt, args, kwargs: traj.append(_flat_params(model)))
     kwargs = {}
     if "max_norm" in spec:

@@ -119,7 +119,8 @@ INVALID = {
     "b1 float32, the rest float64": {"dtypes": {"b1": "float32"}, "blame": "b1"},
     "W2 float32, the rest float64": {"dtypes": {"W2": "float32"}, "blame": "W2"},
     "b2 float32, the rest float64": {"dtypes": {"b2": "float32"}, "blame": "b2"},
-    "x float32, the parameters float64": {"dtypes": {"x": "float32"}, "blame": "x"},
+    # every parameter differs from x: x, or the first parameter checked, is at fault (the docstring says so)
+    "x float32, the parameters float64": {"dtypes": {"x": "float32"}, "blame": ("x", "W1", "b1", "W2", "b2")},
     "everything float32 (valid)": {"dtypes": dict.fromkeys(("x", "W1", "b1", "W2", "b2"), "float32")},
     "N = 1 (valid)": {"x": (1, 4), "targets": (1,)},
     "H = 1 (valid)": {"W1": (1, 4), "b1": (1,), "W2": (2, 1)},
@@ -142,8 +143,11 @@ def _invalid_call(fn, change: dict):
     return fn(arrays["x"], targets, arrays["W1"], arrays["b1"], arrays["W2"], arrays["b2"])
 
 
-def _names(message: str, blame: str) -> bool:
-    """Whether an error's message names the argument at fault (a target: the word, in any case)."""
+def _names(message: str, blame: str | tuple) -> bool:
+    """Whether an error's message names the argument at fault (a target: the word, in any case; a
+    tuple: any of its names)."""
+    if isinstance(blame, tuple):
+        return any(_names(message, b) for b in blame)
     if blame == "target":
         return "target" in message.lower()
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(blame)}(?![A-Za-z0-9_])", message) is not None
@@ -168,5 +172,6 @@ def mlp_validation(module, calls: list) -> dict:
             blame = INVALID[name].get("blame")
             raised[name] = type(exc).__name__
             if blame and not _names(str(exc), blame):
-                raised[name] += f" (its message does not name {blame}: {str(exc)[:120]!r})"
+                names = " or ".join(blame) if isinstance(blame, tuple) else blame
+                raised[name] += f" (its message does not name {names}: {str(exc)[:120]!r})"
     return raised

@@ -3,8 +3,7 @@
 and ``SparseCategoricalCrossentropy(from_logits=True)`` whose log-softmax is Keras's NumPy backend's
 ``x - max - log(sum(exp(x - max)))``. Each layer keeps its input in ``call`` and returns the input's
 gradient from ``backward``, storing its own weights' gradients; the model runs the layers in order and
-back. Each argument is checked on its own, and each error names the argument it is about (a weight's
-dtype error names the weight and x)."""
+back. Each argument is checked on its own, and each error names the one argument it is about."""
 
 import numpy as np
 
@@ -78,8 +77,8 @@ def _check_inputs(x, targets, W1, b1, W2, b2):
         raise ValueError(f"b2 must have shape ({c},), received {b2.shape}")
     for name, value in (("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)):
         if value.dtype != x.dtype:
-            raise ValueError(f"{name} has dtype {value.dtype}; every weight must have the dtype of the "
-                             f"input x ({x.dtype})")
+            raise ValueError(f"{name} has dtype {value.dtype}; every weight must have the inputs' dtype "
+                             f"{x.dtype}")
     if np.any(targets < 0) or np.any(targets >= c):
         raise IndexError(f"Received a target outside [0, {c}): {targets}")
 
