@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import config
+from . import config, sandbox
 from .results import Report, write_atomic
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # where ``python -m autograder`` finds this package
@@ -265,7 +265,7 @@ def grade_one(sub: Submission, opts: BatchOptions, procs: _Processes) -> Outcome
     work = opts.out / "scratch" / sub.student
     outcome = Outcome(sub.student, "error", None, 0.0, started=time.time())
     try:
-        shutil.rmtree(work, ignore_errors=True)
+        sandbox.remove_tree(work)
         work.mkdir(parents=True)
         if sub.source.is_dir():
             root = submission_root(sub.source)
@@ -312,7 +312,7 @@ def grade_one(sub: Submission, opts: BatchOptions, procs: _Processes) -> Outcome
     status["source"] = str(sub.source)
     write_atomic(opts.out / "status" / f"{sub.student}.json", json.dumps(status, indent=2) + "\n")
     write_atomic(opts.out / "results" / f"{sub.student}.json", json.dumps(data, indent=2) + "\n")
-    shutil.rmtree(work, ignore_errors=True)
+    sandbox.remove_tree(work)
     return outcome
 
 
@@ -395,7 +395,7 @@ def run(opts: BatchOptions) -> int:
         pool.shutdown(wait=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    shutil.rmtree(opts.out / "scratch", ignore_errors=True)
+    sandbox.remove_tree(opts.out / "scratch")
     if opts.once_timings:  # bench/bench_batch.py reads it with the status files' timings
         write_atomic(opts.out / "timings.json", json.dumps({"once": opts.once_timings, "in_process":
                                                              opts.in_process is not None}, indent=2) + "\n")

@@ -43,6 +43,9 @@ from .results import Report, TestResult
 MAX_FILE_BYTES = 1_000_000
 MAX_TOTAL_BYTES = 5_000_000
 MAX_RESULT_BYTES = 200_000_000
+# lists and dicts in one exercise's results (the largest reference holds under 2,000): a bound on the objects
+# that parsing them may build
+MAX_RESULT_CONTAINERS = 200_000
 # what the student's code printed, shown once per exercise on its first failed case
 PRINTED_LINES, PRINTED_CHARS = 40, 4096
 
@@ -112,42 +115,85 @@ def find_exercises_dir(submission: Path) -> Path:
                           f"was found in {submission}")
 
 
+def read_student_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of a student's regular file, at most ``limit`` of them; None for anything else.
+
+    A link, a FIFO, a device or a folder is never opened through (``lstat``, then ``O_NOFOLLOW |
+    O_NONBLOCK`` and a second check on the open file), so a submission cannot make the grader read
+    ``/etc/shadow`` or ``/dev/zero`` or wait on a pipe; a file that changes meanwhile is cut at ``limit``.
+    """
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _student_files(src: Path):
+    """``(relative path, path)`` of every ``.py`` file under ``src``, sorted; never through a linked folder."""
+    found = []
+    for folder, dirs, files in os.walk(src, followlinks=False):
+        dirs.sort()
+        found.extend(Path(folder, f).relative_to(src) for f in files if f.endswith(".py"))
+    return [(rel, src / rel) for rel in sorted(found)]
+
+
 def copy_exercises(src: Path, dst: Path) -> list[str]:
-    """Copy the ``.py`` files of the exercises package (no links, bounded size); return notes."""
+    """Copy the ``.py`` files of the exercises package (regular files only, bounded size); return notes.
+
+    The grader reads the student's files only here: the static check and the sandboxes see this copy."""
     notes, total = [], 0
     dst.mkdir(parents=True)
-    for path in sorted(src.rglob("*.py")):
-        rel = path.relative_to(src)
-        if path.is_symlink() or any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
-            notes.append(f"skipped {rel} (a link or a hidden file)")
+    for rel, path in _student_files(src):
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            notes.append(f"skipped {rel} (a hidden file)")
             continue
         if len(rel.parts) > 4:
             notes.append(f"skipped {rel} (nested too deeply)")
             continue
-        size = path.stat().st_size
-        total += size
-        if size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+        data = read_student_file(path, MAX_FILE_BYTES)
+        if data is None:
+            notes.append(f"skipped {rel} (a link or not a regular file)")
+            continue
+        total += len(data)
+        if len(data) > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
             notes.append(f"skipped {rel} (larger than the {MAX_FILE_BYTES // 1000} kB limit)")
             continue
         target = dst / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "rb") as f:  # read the bytes; never follow or preserve anything else
-            # a main block is not graded: blanked, it cannot run even if the file renames itself __main__
-            target.write_bytes(policy.strip_main_guard(f.read()))
+        # a main block is not graded: blanked, it cannot run even if the file renames itself __main__
+        target.write_bytes(policy.strip_main_guard(data))
     if not (dst / "__init__.py").exists():
         (dst / "__init__.py").write_text("")
     return notes
 
 
 def _hidden_paths() -> list[Path]:
-    """Folders the student's process must not see: the grader's and the reference's source trees."""
+    """Folders the student's process must not see: the grader's and the reference's source trees, and
+    the packages themselves (where they are installed into an environment the sandbox shows)."""
     import importlib.util
 
-    hidden = [Path(__file__).resolve().parents[1]]
+    package = Path(__file__).resolve().parent
+    hidden = [package.parent, package]
     spec = importlib.util.find_spec("solutions")
     for location in (spec.submodule_search_locations or []) if spec else []:
-        hidden.append(Path(location).resolve().parent)
-    return hidden
+        hidden += [Path(location).resolve().parent, Path(location).resolve()]
+    return list(dict.fromkeys(hidden))
 
 
 # ------------------------------------------------------------------------------- grading ------
@@ -223,16 +269,25 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         run = _Run(result=result, notes=notes)
         if overflow[0]:
             run.malformed = f"more than {MAX_RESULT_BYTES} bytes of results; the rest was ignored"
-        for line in bytes(received).decode("utf-8", errors="replace").splitlines():
+        containers = 0
+        for raw in bytes(received).split(b"\n"):
+            # a line is the token, then one JSON record; anything else was not written by the harness and
+            # is never parsed, and parsing stops at MAX_RESULT_CONTAINERS lists and dicts, so that a flood of
+            # [[],[],...] cannot make this process build billions of objects
+            if not hmac.compare_digest(raw[:len(token)], token.encode()):
+                continue
+            line = raw[len(token):]
+            containers += line.count(b"[") + line.count(b"{")
+            if containers > MAX_RESULT_CONTAINERS:
+                run.malformed = f"more than {MAX_RESULT_CONTAINERS} lists and dicts of results; the rest was ignored"
+                break
             try:
-                record = codec.loads(line)
+                record = codec.loads(line.decode("utf-8", errors="replace"))
             except (ValueError, RecursionError) as exc:
                 run.malformed = f"an unreadable result line was skipped ({str(exc)[:80]})"
                 continue
             if not isinstance(record, dict) or not isinstance(record.get("id"), str):
                 continue
-            if not hmac.compare_digest(str(record.get("token", "")), token):
-                continue  # not written by the harness
             if record["id"] == "__import__" and not record.get("ok"):
                 run.import_error = str(record.get("error"))
                 run.import_message = str(record.get("message", "")).rstrip()
@@ -247,7 +302,7 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
                                  f"({ready.get('error')}: {ready.get('message')}) with {ready.get('python')}")
         return run
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        sandbox.remove_tree(base)
 
 
 def _describe_end(r: sandbox.RunResult, timeout: float) -> str:
@@ -323,6 +378,20 @@ def _syntax_message(v: policy.Violation) -> tuple[str, str]:
                  "Fix that line, or the one before it (an unclosed bracket or quote often shows up a line "
                  "later), and check again.")
     return "\n".join(lines), f"syntax error in {v.file}, line {v.line}"
+
+
+def _missing_file(exercise: str, cases: list[Case], exercises_dir: Path, notes: list[str]) -> list[TestResult] | None:
+    """Every case failed, with one message, when the submission has no ``exercises/<exercise>.py`` to run
+    (absent, or skipped by the copy: a link, a FIFO, too large); None when the file is there."""
+    if not cases or (exercises_dir / f"{exercise}.py").is_file():
+        return None
+    why = next((n for n in notes if n.startswith(f"skipped {exercise}.py ")), None)
+    reason = why[why.index("(") + 1:-1] if why else "the submission has no such file"
+    msg = (f"exercises/{exercise}.py was not graded ({reason})\n"
+           f"Submit the exercise as a regular file exercises/{exercise}.py (its stub, filled in).")
+    failed = [TestResult(c.id, exercise, c.title, 0.0, c.points, "failed", msg, c.visibility) for c in cases]
+    _say_once(failed, [("missing", msg.splitlines()[0])] * len(failed))
+    return failed
 
 
 def _policy_failures(exercise: str, cases: list[Case], exercises_dir: Path) -> list[TestResult] | None:
@@ -555,7 +624,9 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
     todo: dict[str, list[Case]] = {}
     for exercise, cases in cases_by_exercise.items():
         cases = [on_device(c, device) for c in cases]
-        failed = _policy_failures(exercise, cases, exercises_dir) if opts.static_policy else None
+        failed = _missing_file(exercise, cases, exercises_dir, notes or [])
+        if failed is None and opts.static_policy:
+            failed = _policy_failures(exercise, cases, exercises_dir)
         if failed is not None:
             results[exercise] = failed
         else:
@@ -634,7 +705,9 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
         return report
     by_exercise = {e: select(cases, [e]) for e in opts.exercises}
     with _scratch() as scratch:
-        report.tests.extend(grade_exercises(by_exercise, exercises_dir, opts, device, report.notes, scratch,
+        copy = scratch / "submission" / "exercises"  # what the static check and every sandbox read
+        report.notes.extend(copy_exercises(exercises_dir, copy))
+        report.tests.extend(grade_exercises(by_exercise, copy, opts, device, report.notes, scratch,
                                             report.timings))
     report.execution_time = time.perf_counter() - start
     return report
@@ -688,10 +761,10 @@ def _scratch():
     try:
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        sandbox.remove_tree(folder)
         with _scratch_lock:
             state["users"] -= 1
             if state["users"] == 0:
                 tempfile.tempdir = state["previous"]
-                shutil.rmtree(state["root"], ignore_errors=True)
+                sandbox.remove_tree(state["root"])
                 state["root"] = None

@@ -57,9 +57,21 @@ FORBIDDEN_ATTRS = {
     "__closure__", "cell_contents", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "_current_frames",
     "get_objects", "get_referrers", "dup2", "fdopen",
     "__import__", "__loader__", "__spec__",
+    # the other ways to start a program (os.posix_spawn, os.execvpe...)
+    "posix_spawn", "posix_spawnp", "execvpe", "execle", "execlp", "execlpe", "spawnve", "spawnvp", "spawnvpe",
+    "spawnle", "spawnlp", "spawnlpe",
+    # the builtins module behind any builtin function (print.__self__.getattr), and computed attribute
+    # access by other names (operator.attrgetter('f_back'), x.getattr(...) on that module)
+    "__self__", "attrgetter", "methodcaller", "getattr", "setattr", "delattr",
 }
+# attribute access by a computed name through the object protocol: allowed on self and super() only
+# (super().__setattr__(name, value) in a class of one's own), refused elsewhere (np.__setattr__('allclose', f))
+PROTOCOL_ATTRS = {"__getattribute__", "__getattr__", "__setattr__", "__delattr__"}
 # names that lead to the import machinery when used bare
-FORBIDDEN_NAMES = {"__builtins__", "__loader__", "__spec__"}
+FORBIDDEN_NAMES = {"__builtins__", "__loader__", "__spec__", "attrgetter", "methodcaller"}
+# builtins that are fine only as a direct call, whose arguments the check can read: a bare reference
+# (g = getattr; g(torch.optim, name), map(getattr, ...), functools.partial(setattr, ...)) hides them
+CALL_ONLY = {"eval", "exec", "compile", "__import__", "globals", "getattr", "setattr", "delattr", "vars"}
 # attributes refused only on the sys module: sys.modules hands out every loaded module (model.modules() is fine)
 SYS_ATTRS = {"modules"}
 
@@ -237,6 +249,10 @@ def scan_source(source: str, filename: str, exercise: str | None) -> list[Violat
         return [Violation(filename, 0, "this file is nested too deeply to be checked; write it more simply")]
 
 
+def _is_super(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
 def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Violation]:
     out: list[Violation] = []
     aliases, sys_names = _aliases(tree)
@@ -247,6 +263,8 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
     else:
         delegated = set(delegation.get(exercise or "", ()))
     libraries = delegated & LIBRARIES
+
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
 
     def bad(node: ast.AST, what: str) -> None:
         out.append(Violation(filename, getattr(node, "lineno", 0), what))
@@ -307,7 +325,8 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
                               or (name.value in DUNDER_OBJECT_ATTRS and not on_self
                                   and dunder_refused(name.value, obj, node.func.id != "getattr"))
                               or (name.value in delegated and not on_self)
-                              or (name.value in SYS_ATTRS and obj is not None and is_sys(obj))):
+                              or (name.value in PROTOCOL_ATTRS and not on_self)
+                              or name.value in SYS_ATTRS):  # getattr([sys][0], "modules"): any object
                 bad(node, f"{node.func.id}(..., {name.value!r}) is not allowed in an exercise")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars":
             if not node.args:  # at module level, vars() is globals()
@@ -325,14 +344,23 @@ def _scan_tree(tree: ast.Module, filename: str, exercise: str | None) -> list[Vi
                         if _root(node.value) in aliases else "an exercise may replace the attributes of self only"))
             elif node.attr in FORBIDDEN_ATTRS:
                 bad(node, f".{node.attr} is not allowed in an exercise")
+            elif node.attr in PROTOCOL_ATTRS and not (is_self(node.value) or _is_super(node.value)):
+                bad(node, f".{node.attr} is allowed only on self or super() in an exercise; write the attribute "
+                          "out (obj.name)")
             elif node.attr in SYS_ATTRS and is_sys(node.value):
                 bad(node, f"sys.{node.attr} is not allowed in an exercise")
+            elif node.attr in SYS_ATTRS and id(node) not in called and _root(node.value) not in aliases:
+                # [sys][0].modules; model.modules() and torch.nn.modules.batchnorm are fine
+                bad(node, f"{ast.unparse(node)}: .{node.attr} is allowed only as a call, model.{node.attr}()")
             elif node.attr in libraries:
                 bad(node, f".{node.attr}: this exercise is done by hand, without {node.attr}")
             elif node.attr in delegated and _root(node) in aliases:
                 bad(node, f".{node.attr}: this exercise asks you to implement it, not to call the library's version")
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
             bad(node, f"{node.id} is not allowed in an exercise")
+        elif isinstance(node, ast.Name) and node.id in CALL_ONLY and id(node) not in called:
+            bad(node, f"{node.id} is allowed only called directly, {node.id}(...), in an exercise; "
+                      "a reference to it (an alias, an argument) hides what it is called with")
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for t in targets:
@@ -356,6 +384,21 @@ def _assigned(target: ast.AST):
             todo.append(node.value)
 
 
+def decode_source(data: bytes) -> tuple[str, str | None]:
+    """The text of a source file as the check reads it (UTF-8), and the encoding its coding declaration
+    names when that is not UTF-8 (Python would decode it so: ``# coding: utf-7`` makes what reads as a
+    comment here code there), else None."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # an unknown encoding, or a BOM that contradicts the declaration
+        return data.decode("utf-8", errors="replace"), str(exc)
+    other = None if encoding in ("utf-8", "utf-8-sig") else encoding
+    return data.decode("utf-8", errors="replace"), other
+
+
 def scan_package(root: Path, exercises: list[str]) -> dict[str, list[Violation]]:
     """Violations per exercise: an exercise's own file counts for it; any other file counts for all.
 
@@ -367,8 +410,11 @@ def scan_package(root: Path, exercises: list[str]) -> dict[str, list[Violation]]
         rel = str(path.relative_to(root.parent))
         own = path.parent == root and path.stem in _delegation()
         # a shared file (the package's __init__.py, a helper) may not delegate any exercise
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text, coding = decode_source(path.read_bytes())
         found = scan_source(text, rel, path.stem if own else "*")
+        if coding is not None:
+            found.insert(0, Violation(rel, 1, f"a coding declaration other than UTF-8 ({coding}): save the file as "
+                                             "UTF-8 and remove the declaration"))
         if not own and path != root / "__init__.py":
             found = [v for v in found if v.kind != "syntax"]
         for e in ([path.stem] if own else exercises):

@@ -158,20 +158,75 @@ def resolve_isolation(requested: str) -> str:
     return requested
 
 
+# What a sandbox sees of the host, read-only: the system's programs and libraries, the few files of /etc
+# that the dynamic loader and the C library read, /sys (CPU and GPU topology) - and, added by bwrap_base,
+# the Python installation. Nothing else: no home folders, no /work, /srv, /var or /opt, so neither the
+# other students' submissions nor a batch's results nor another copy of the course can be read.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime",
+                "/etc/passwd", "/etc/group", "/etc/nsswitch.conf")
+
+
+# the last options of every bwrap command line: the root that bwrap_base built, read-only once every
+# mount point is made (its /tmp and the job's folders are mounts of their own, and stay as they are)
+BWRAP_END = ("--remount-ro", "/")
+
+
+def remove_tree(path: Path | str) -> None:
+    """Remove a folder the student's code could write into, whatever it left there: a folder it made
+    unwritable (``chmod 500``), which stops ``shutil.rmtree`` for a grader that is not root, is made
+    writable again and the removal retried. Errors are ignored, as ``rmtree(ignore_errors=True)`` does."""
+    import stat
+
+    def retry(function, failed, _exc) -> None:
+        try:
+            parent = os.path.dirname(failed)
+            os.chmod(parent, os.stat(parent).st_mode | stat.S_IRWXU)
+            if os.path.isdir(failed) and not os.path.islink(failed):
+                os.chmod(failed, os.stat(failed).st_mode | stat.S_IRWXU)
+            function(failed)
+        except OSError:
+            pass
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=lambda function, failed, info: retry(function, failed, info[1]))
+
+
+def python_dirs() -> list[Path]:
+    """The Python installation the sandboxed interpreter needs: this environment and its base, and the
+    folders its packages come from (a system-wide or user install lies outside both)."""
+    import site
+
+    dirs = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
+            *map(Path, site.getsitepackages()), Path(site.getusersitepackages())]
+    return [d.resolve() for d in dict.fromkeys(dirs) if d.is_dir()]
+
+
 def bwrap_base(hide: list[Path], keep: list[Path], cuda: bool) -> list[str]:
-    """The start of every bwrap command line here (the cold sandbox's and the warm interpreter's):
-    the filesystem read-only, ``hide`` covered, ``keep`` shown again, a fresh /tmp, /proc and /dev.
-    Mount order matters: later mounts cover earlier ones."""
-    args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
+    """The start of every bwrap command line here (the cold sandbox's and the warm interpreter's).
+
+    An allowlist, read-only: the system (``SYSTEM_DIRS``, ``SYSTEM_FILES``), the Python installation
+    (:func:`python_dirs`) and ``keep``; a fresh /tmp, /proc and /dev. ``hide`` (the grader's and the
+    reference's code) is covered where it lies inside what is shown (a package installed in the
+    environment's site-packages, say). Mount order matters: later mounts cover earlier ones.
+    """
+    args = [shutil.which("bwrap") or "bwrap", "--tmpfs", "/"]
+    for path in (*SYSTEM_DIRS, *SYSTEM_FILES):
+        if os.path.islink(path) and not os.path.isabs(os.readlink(path)):  # merged /usr: /bin -> usr/bin
+            args += ["--symlink", os.readlink(path), path]
+        else:
+            args += ["--ro-bind-try", path, path]
+    args += ["--tmpfs", "/tmp"]
+    shown = [Path(k).resolve() for k in dict.fromkeys([*keep, *python_dirs()])]
+    shown = [k for k in shown if k.exists() and k != Path("/")]
+    for k in sorted(shown, key=lambda p: len(p.parts)):
+        args += ["--ro-bind", str(k), str(k)]
     for h in sorted({p.resolve() for p in hide}, key=lambda p: len(p.parts)):
-        if h.exists() and h != Path("/") and Path("/tmp") not in h.parents:  # /tmp is empty already
-            args += ["--tmpfs", str(h)]
-    # what must stay visible although it may lie in a hidden tree or in /tmp: the interpreter
-    # that runs the harness (a virtual environment inside the repository, say) and its base
-    for k in dict.fromkeys([*keep, Path(sys.prefix), Path(sys.base_prefix)]):
-        k = Path(k).resolve()
-        if k.exists() and k != Path("/"):
-            args += ["--ro-bind", str(k), str(k)]
+        inside_shown = any(k == h or k in h.parents for k in shown)
+        if inside_shown and h.exists() and not any(h == k or h in k.parents for k in shown):
+            args += ["--tmpfs", str(h)]  # shown by a folder above it, and it holds nothing that must be
     args += ["--proc", "/proc", "--dev", "/dev"]
     if cuda:
         for dev in sorted(Path("/dev").glob("nvidia*")):
@@ -185,7 +240,7 @@ def _bwrap_prefix(workdir: Path, writable: Path, hide: list[Path], keep: list[Pa
     args = bwrap_base(hide, keep, cuda)
     args += ["--ro-bind", str(workdir), str(workdir), "--bind", str(writable), str(writable),
              "--chdir", str(writable), "--unshare-all", "--die-with-parent", "--new-session",
-             "--setenv", "TMPDIR", str(tmpdir), "--setenv", "HOME", str(writable)]
+             "--setenv", "TMPDIR", str(tmpdir), "--setenv", "HOME", str(writable), *BWRAP_END]
     return args
 
 

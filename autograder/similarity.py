@@ -71,13 +71,15 @@ class Result:
 def exercise_sources(root: Path, exercises=config.EXERCISES) -> dict[str, str]:
     """The exercise files of one submission (``exercises/<e>.py`` or ``<e>.py`` under ``root``)."""
     from .batch import submission_root
+    from .grader import MAX_FILE_BYTES, read_student_file
 
     base = submission_root(root)
     out = {}
     for e in exercises:
         for candidate in (base / "exercises" / f"{e}.py", base / f"{e}.py"):
-            if candidate.is_file() and not candidate.is_symlink():
-                out[e] = candidate.read_text(encoding="utf-8", errors="replace")
+            data = read_student_file(candidate, MAX_FILE_BYTES)  # regular files only, never a link or a FIFO
+            if data is not None:
+                out[e] = data.decode("utf-8", errors="replace")
                 break
     return out
 

@@ -73,12 +73,12 @@ def _sweep(home: Path) -> None:
         if name.startswith("kernel-") and entry.is_dir():
             pid = name.split("-")[1]
             if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-                shutil.rmtree(entry, ignore_errors=True)
+                sandbox.remove_tree(entry)
         elif name.endswith(".lock") and not (home / name[:-5] / "sock").exists():
             try:
                 with open(entry, "a") as lock:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    shutil.rmtree(home / name[:-5], ignore_errors=True)
+                    sandbox.remove_tree(home / name[:-5])
                     entry.unlink()
             except OSError:
                 continue  # a check is starting that server now
@@ -222,7 +222,7 @@ class Zygote:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if self._connect(address):
                 return
-            shutil.rmtree(self.root, ignore_errors=True)  # a server that ended, or never started
+            sandbox.remove_tree(self.root)  # a server that ended, or never started
             self.root.mkdir(mode=0o700)
             self._layout(list(self.exercises))
             # the server says it is ready once torch is imported, and imports the rest while it waits
@@ -268,7 +268,7 @@ class Zygote:
         args += ["--bind" if server else "--ro-bind", str(self.root), str(self.root),
                  "--ro-bind", str(self.harness), str(self.harness), "--bind", str(self.jobs), str(self.jobs),
                  "--chdir", str(self.root), "--unshare-all", "--unshare-user", "--cap-add", "ALL", "--new-session"]
-        return args + ([] if server else ["--die-with-parent"])
+        return args + ([] if server else ["--die-with-parent"]) + list(sandbox.BWRAP_END)
 
     def _log_tail(self) -> str:
         try:
@@ -381,7 +381,7 @@ class Zygote:
         if getattr(self, "_log", None) is not None:
             self._log.close()
         if getattr(self, "root", None) is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
+            sandbox.remove_tree(self.root)
 
     def get(self) -> "Zygote":
         return self

@@ -6,10 +6,12 @@ secret token on standard input and the write end of a pipe (``channel_fd`` in th
 results. It imports ``codec``, the exercise's probes (``probes_module`` in the request), NumPy and
 torch, and says so (``__harness__``) before the student's module is imported: a process that ends
 without that marker failed for the grader's environment, not for the student's code. It then
-writes one JSON line per case, tagged with the token, as soon as the case finishes, so that a
+writes one line per case, the token then a JSON record, as soon as the case finishes, so that a
 crash or a hang loses only the cases not yet run. The token is read before any student code
-runs and lives only in this function's locals, so lines the student's code writes into the pipe
-are discarded.
+runs and kept only in local variables, so lines the student's code writes into the pipe are
+discarded unread. (Code that walked this process's frames could read it: the static check
+refuses frame introspection, and the README's "How a submission is kept honest" says what that
+leaves to the static check alone.)
 Whatever this process writes is only an observation: the grader decides, in its own process.
 """
 
@@ -40,6 +42,48 @@ def _prepare(request: dict) -> None:
         import tempfile
 
         tempfile.tempdir = request["tmpdir"]
+
+
+CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".so", ".pyd", ".zip", ".egg", ".whl", ".pth")
+
+
+def _guard_code(request: dict) -> None:
+    """From here on, this process runs no code written at run time: an audit hook refuses to open a
+    Python file, a compiled module, a shared library or an archive under a writable folder (the job's
+    working folder and TMPDIR, /tmp, /dev/shm, /var/tmp) unless it lies where code is meant to come
+    from (the submission's read-only copy, the harness, the Python installation). Without it a
+    submission could write a module that the static check never read, and import it. Audit hooks
+    cannot be removed, and a forked process keeps them.
+    """
+    def real(path: str) -> str:
+        return os.path.realpath(path) + os.sep
+
+    tmpdir = request.get("tmpdir") or ""
+    writable = tuple(real(p) for p in {os.getcwd(), tmpdir, os.path.dirname(tmpdir), "/tmp", "/dev/shm", "/var/tmp"}
+                     if p)
+    harness_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    allowed = tuple(real(p) for p in {request["submission"], harness_root, sys.prefix, sys.base_prefix,
+                                      *request.get("site_dirs", [])})
+    busy = []
+
+    def hook(event: str, args: tuple) -> None:
+        if busy or event not in ("open", "ctypes.dlopen"):
+            return
+        path = args[0] if args else None
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not isinstance(path, str) or not path.endswith(CODE_SUFFIXES) and ".so." not in path:
+            return
+        busy.append(1)
+        try:
+            where = real(path)[:-1]
+        finally:
+            busy.pop()
+        if where.startswith(writable) and not where.startswith(allowed):
+            raise PermissionError(f"code written at run time may not be run: {path} (an exercise is the files "
+                                  "you submit; write every helper into exercises/ and submit it)")
+
+    sys.addaudithook(hook)
 
 
 def main() -> int:
@@ -79,16 +123,17 @@ def _run(request: dict, token: str, out) -> int:
         if request.get("threads"):
             torch.set_num_threads(int(request["threads"]))
     except BaseException as exc:  # noqa: BLE001 - report it to the grader as plain JSON (codec may be what failed)
-        out.write(json.dumps({"id": "__harness__", "ok": False, "error": type(exc).__name__,
-                              "message": str(exc)[:1000], "python": sys.executable, "token": token}) + "\n")
+        out.write(token + json.dumps({"id": "__harness__", "ok": False, "error": type(exc).__name__,
+                                      "message": str(exc)[:1000], "python": sys.executable}) + "\n")
         out.flush()
         return 3
 
     def emit(record: dict) -> None:
-        out.write(codec.dumps({**record, "token": token}) + "\n")
+        out.write(token + codec.dumps(record) + "\n")  # the token first: the grader reads nothing else
         out.flush()
 
     emit({"id": "__harness__", "ok": True})  # from here on, whatever goes wrong is the student's code
+    _guard_code(request)
     exercise = request["exercise"]
     start = time.perf_counter()
     try:

@@ -209,6 +209,11 @@ def _fork(run, *args) -> int:
             traceback.print_exc()
             code = 71
         finally:
+            for stream in (sys.stdout, sys.stderr):  # what the code printed, as an exiting interpreter would
+                try:
+                    stream.flush()
+                except BaseException:  # noqa: BLE001, S110 - a stream the student replaced or closed
+                    pass
             os._exit(code if isinstance(code, int) else 0)
     return pid
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 from ag_helpers import ROOT, make_submission, run_cli, solution_text, validate_gradescope
@@ -163,3 +164,98 @@ def test_forged_observations_earn_nothing(tmp_path):
     forged = stub.replace("import numpy as np\n", "import numpy as np\n" + lines, 1)
     report = grader.grade(make_submission(tmp_path, {"dropout.py": forged}), grader.Options(exercises=("dropout",)))
     assert report.score == 0
+
+
+# ------------------------------------------------------------------ found by a red-team review ---
+@pytest.mark.skipif(not sandbox.bwrap_available(), reason="the allowlist is bubblewrap's")
+@pytest.mark.parametrize("warm", [True, False])
+def test_the_sandbox_shows_the_system_and_python_only(warm, tmp_path):
+    """A classmate's folder outside /tmp (a batch's submissions, its results, another copy of the course)
+    and the home folders are not in the sandbox: only the system, the Python installation and the job."""
+    import shutil
+    import uuid
+
+    classmate = Path("/var/tmp") / f"autograder-test-{uuid.uuid4().hex}"
+    (classmate / "exercises").mkdir(parents=True)
+    (classmate / "exercises" / "dropout.py").write_text(CORRECT)
+    python = sandbox.python_dirs()
+    home = [p for p in Path.home().iterdir() if not any(p == d or p in d.parents for d in python)][:3]
+    secrets = [classmate, ROOT / "README.md", ROOT / "instructor", ROOT / "solutions", *home]
+    assert all(p.exists() for p in secrets)
+    try:
+        probe = at_import(
+            "import os as _os\n"
+            f"_seen = [p for p in {[str(p) for p in secrets]!r} if _os.path.exists(p)]\n"
+            "_python = _os.path.exists(_os.__file__)\n"
+            "if _seen or not _python:\n"
+            "    raise RuntimeError(f'LEAK {_seen} python={_python}')")
+        report = grader.grade(make_submission(tmp_path, {"dropout.py": probe}),
+                              grader.Options(exercises=("dropout",), isolation="bwrap", warm=warm, static_policy=False))
+        assert report.score == 30, report.tests[0].output
+    finally:
+        shutil.rmtree(classmate)
+
+
+def test_links_and_special_files_in_a_submission_are_never_read(tmp_path):
+    """The grader reads only regular files of the submission: a link to a secret is not quoted, a FIFO
+    does not block it, and the exercise is reported as not graded, saying why."""
+    sub = make_submission(tmp_path)
+    (sub / "exercises" / "dropout.py").unlink()
+    (sub / "exercises" / "dropout.py").symlink_to("/etc/passwd")
+    os.mkfifo(sub / "exercises" / "helper.py")
+    (sub / "exercises" / "zero.py").symlink_to("/dev/zero")
+    (sub / "exercises" / "folder.py").mkdir()
+    start = time.perf_counter()
+    report = grader.grade(sub, grader.Options(exercises=("dropout", "early_stopping")))
+    assert time.perf_counter() - start < 60
+    by = report.by_exercise()
+    assert sum(t.score for t in by["early_stopping"]) == 30
+    assert sum(t.score for t in by["dropout"]) == 0
+    text = "\n".join(t.output for t in report.tests) + "\n".join(report.notes)
+    assert "root:" not in text
+    assert "exercises/dropout.py was not graded (a link or not a regular file)" in by["dropout"][0].output
+    assert "skipped helper.py (a link or not a regular file)" in report.notes
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_flood_of_lines_on_the_result_channel_costs_the_grader_nothing(mode, tmp_path):
+    """Lines without the token are never parsed: 30 MB of [[],[],...] (a billion Python objects, had
+    they been) leave the grader's memory and time as they were, and earn nothing."""
+    import resource
+
+    flood = at_import(
+        "import json as _json, os as _os\n"
+        "_fd = _json.load(open('../ro/request.json'))['channel_fd'] if _os.path.exists('../ro/request.json') else 3\n"
+        "_ch = open(_fd if _os.path.exists(f'/proc/self/fd/{_fd}') else 3, 'wb', closefd=False)\n"
+        "for _ in range(10):\n"
+        "    _ch.write(b'[' + b'[],' * 1_000_000 + b'[]]\\n')\n"
+        "_ch.flush()")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    report = grader.grade(make_submission(tmp_path, {"dropout.py": flood}),
+                          grader.Options(exercises=("dropout",), isolation=mode, timeout=60))
+    assert time.perf_counter() - start < 60
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 500, f"the grader grew by {grown_mb:.0f} MB"
+    assert report.score == 30  # the code is correct; the flood is ignored, not rewarded
+
+
+@pytest.mark.parametrize("where", ["os.getcwd()", "tempfile.gettempdir()", "'/dev/shm'"])
+@pytest.mark.parametrize("mode", MODES)
+def test_code_written_at_run_time_is_never_run(mode, where, tmp_path):
+    """A module the submission writes while it runs was never read by the static check: importing it
+    fails, wherever it was written, so the library it delegates to earns nothing."""
+    writes = in_forward(
+        "        import os, sys, tempfile\n"
+        f"        folder = {where}\n"
+        "        with open(os.path.join(folder, 'written_helper.py'), 'w') as f:\n"
+        "            f.write('import torch\\nimport torch.nn.functional as F\\ndrop = F.dropout\\n')\n"
+        "        sys.path.insert(0, folder)\n"
+        "        import written_helper\n"
+        "        return written_helper.drop(x, self.p, self.training)")
+    report = grader.grade(make_submission(tmp_path, {"dropout.py": writes}),
+                          grader.Options(exercises=("dropout",), isolation=mode))
+    module_cases = [t for t in report.tests if "Dropout" in t.title or "module" in t.id]
+    assert module_cases and not any(t.passed for t in module_cases)
+    text = "\n".join(t.output for t in report.tests)
+    assert "code written at run time may not be run" in text, text[:2000]

@@ -78,6 +78,11 @@ def test_policy_flags(source, exercise, needle):
     "def f(model):\n    raise ValueError(f'no parameters in {model.__class__.__name__}')",
     "def f(x, y):\n    return x.__class__ is y.__class__ and getattr(x, '__class__') is type(y)",
     "def f(state):\n    return dict(state.__dict__)",
+    # what the tightened rules (a red-team review) must still let through
+    "import torch.nn as nn\nfrom torch.nn.modules.batchnorm import _BatchNorm\nB = nn.modules.batchnorm._NormBase",
+    "class M:\n    def __setattr__(self, name, value):\n        super().__setattr__(name, value)",
+    "def dropout(input, p=0.5):\n    return input * p",
+    "def f(model):\n    return [m for m in model.modules()], hasattr(model, 'weight')",
 ])
 def test_policy_accepts_ordinary_code(source):
     assert policy.scan_source(source, "x.py", "early_stopping") == []
@@ -92,11 +97,36 @@ def test_policy_accepts_ordinary_code(source):
     ("def f(t, Liar):\n    setattr(t, '__class__', Liar)", "setattr(..., '__class__')"),
     ("def f(t):\n    t.__dict__ = {}", "replace the attributes of self only"),
     ("import torch\nAdam = torch.optim.__dict__['Ad' + 'am']", "a module's contents"),
+    # bypasses a red-team review found
+    ("import torch\ng = getattr\nAdam = g(torch.optim, 'Ad' + 'am')", "getattr is allowed only called directly"),
+    ("import functools\nset_it = functools.partial(setattr)", "setattr is allowed only called directly"),
+    ("e = eval", "eval is allowed only called directly"),
+    ("import numpy as np\nnp.__setattr__('allclose', abs)", ".__setattr__ is allowed only on self or super()"),
+    ("import torch\nA = object.__getattribute__(torch.optim, 'Adam')", ".__getattribute__ is allowed only"),
+    ("import sys\nm = [sys][0].modules", ".modules is allowed only as a call"),
+    ("def f(x):\n    return getattr(x, 'modules')", "getattr(..., 'modules')"),
+    ("import os\nos.posix_spawn('/bin/sh', ['sh'], {})", ".posix_spawn is not allowed"),
+    ("import os\nos.execvpe('sh', ['sh'], {})", ".execvpe is not allowed"),
+    ("import operator\nback = operator.attrgetter('f_back')", ".attrgetter is not allowed"),
+    ("from operator import attrgetter", "from operator import attrgetter"),
+    ("b = print.__self__", ".__self__ is not allowed"),
     ("import numpy as np\nd = vars(np)", "vars(np)"),
 ])
 def test_policy_refuses_dynamic_attribute_access(source, needle):
     found = policy.scan_source(source, "x.py", "adam")
     assert found and any(needle in str(v) for v in found), found
+
+
+def test_a_coding_declaration_other_than_utf8_is_refused(tmp_path):
+    """Python decodes a file by its coding line: with utf-7, what reads as a comment in UTF-8
+    (``#+AAo-import importlib``) is code. The check reads UTF-8, so it refuses any other declaration."""
+    assert policy.decode_source(b"# coding: utf-7\nx = 1\n")[1] == "utf-7"
+    assert policy.decode_source(b"# -*- coding: utf-8 -*-\nx = 1\n")[1] is None
+    assert policy.decode_source(b"x = 1\n")[1] is None
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "dropout.py").write_bytes(b"# coding: utf-7\n#+AAo-import importlib\n")
+    found = policy.scan_package(tmp_path / "exercises", ["dropout"])["dropout"]
+    assert any("coding declaration other than UTF-8 (utf-7)" in str(v) for v in found), found
 
 
 def test_policy_helper_file_counts_for_every_exercise(tmp_path):
