@@ -591,16 +591,30 @@ def _reproduce(case: Case) -> str:
             f"    observed = {case.probe}(mine{args})")
 
 
-def _judge_exercise(cases: list[Case], run: _Run, expected: dict[str, Any], opts: Options,
-                    device: str) -> list[TestResult]:
-    judged = [_judge_case(c, run, expected[c.id], opts, device) for c in cases]
+def _visible_and_hidden(cases: list[Case]) -> list[list[Case]]:
+    """An exercise's cases as the processes that run them: the visible ones, then the hidden ones.
+
+    The hidden cases' inputs are never in the process whose printed output a student may read: code
+    that prints its inputs (or the request it was given) shows the visible cases' only."""
+    groups = ([c for c in cases if c.visibility == "visible"], [c for c in cases if c.visibility != "visible"])
+    return [g for g in groups if g]
+
+
+def _judge_exercise(cases: list[Case], visible: _Run | None, hidden: _Run | None, expected: dict[str, Any],
+                    opts: Options, device: str) -> list[TestResult]:
+    """The verdicts on one exercise's cases: the visible ones from the ``visible`` process, the hidden
+    ones from the ``hidden`` process; what the code printed is shown from the visible process only."""
+    def run_of(c: Case) -> _Run:
+        return hidden if c.visibility != "visible" and hidden is not None else visible
+
+    judged = [_judge_case(c, run_of(c), expected[c.id], opts, device) for c in cases]
     _credit([(t, cause[1]) for t, cause in judged if cause and cause[0] == "credit"], [t for t, _ in judged])
     judged = [(t, None if cause and cause[0] == "credit" else cause) for t, cause in judged]
     tests = [t for t, _ in judged]
     failed = [t for t in tests if not t.passed]
     _say_once(tests, [cause for _, cause in judged])
     _diagnose_once(failed)
-    printed = _printed(run.result)
+    printed = _printed(visible.result) if visible is not None else ""
     if failed and printed:  # once per exercise, where the student reads first
         carrier = _carrier(failed)
         carrier.output = carrier.output.rstrip() + printed
@@ -641,28 +655,32 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
         zygote = zygote()
         timings["warm interpreter start"] = time.perf_counter() - clock - timings["reference"]
         clock = time.perf_counter()
-        runs = {e: pool.submit(_run_student, e, cases, exercises_dir, opts, device, scratch, zygote)
-                for e, cases in todo.items()}
-        runs = {e: f.result() for e, f in runs.items()}
+        futures = {(e, group[0].visibility == "visible"): pool.submit(_run_student, e, group, exercises_dir, opts,
+                                                                       device, scratch, zygote)
+                   for e, cases in todo.items() for group in _visible_and_hidden(cases)}
+        by_group = {key: f.result() for key, f in futures.items()}
         timings["processes (wall)"] = time.perf_counter() - clock
-    student = sum(_seconds(r) for run in runs.values() for r in run.observations.values())
+    runs = list(by_group.values())
+    student = sum(_seconds(r) for run in runs for r in run.observations.values())
     timings["student code"] = student
-    timings["sandbox"] = sum(run.result.seconds for run in runs.values() if run.result) - student
+    timings["sandbox"] = sum(run.result.seconds for run in runs if run.result) - student
     clock = time.perf_counter()
-    broken = [e for e, run in runs.items() if run.harness_error]
+    broken = list(dict.fromkeys(e for (e, _), run in by_group.items() if run.harness_error))
     if broken:
         also = f"\n(the processes for {', '.join(broken[1:])} failed as well)" if broken[1:] else ""
+        first = next(run for (e, _), run in by_group.items() if e == broken[0] and run.harness_error)
         raise environment.problem(
-            runs[broken[0]].harness_error + also,
+            first.harness_error + also,
             advice="The grader's own process imports NumPy and torch, so the sandboxed process sees another "
             "installation or has too little room: try --isolation process (bubblewrap may hide the "
             "installation), a larger --memory-mb or --timeout"
             + ("." if environment.in_course_venv() else ", or the course's environment.\n" + environment.how_to_run()))
     for exercise, cases in todo.items():
-        results[exercise] = _judge_exercise(cases, runs[exercise], expected, opts, device)
+        results[exercise] = _judge_exercise(cases, by_group.get((exercise, True)), by_group.get((exercise, False)),
+                                            expected, opts, device)
     timings["judging"] = time.perf_counter() - clock
     if notes is not None:  # what the copy skipped and results that could not be read reach the report
-        for exercise, run in runs.items():
+        for (exercise, _), run in by_group.items():
             extra = run.notes + ([f"{exercise}: {run.malformed}"] if run.malformed else [])
             notes.extend(n for n in extra if n not in notes)
     return [t for e in cases_by_exercise for t in results[e]]

@@ -259,3 +259,23 @@ def test_code_written_at_run_time_is_never_run(mode, where, tmp_path):
     assert module_cases and not any(t.passed for t in module_cases)
     text = "\n".join(t.output for t in report.tests)
     assert "code written at run time may not be run" in text, text[:2000]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_printing_the_request_shows_no_hidden_input(mode, tmp_path):
+    """The hidden cases run in a process of their own, whose printed output is never shown: code that
+    prints everything it was given shows the visible cases' inputs only."""
+    leak = wrong_but_patching(
+        "import glob as _glob\n"
+        "for _p in _glob.glob('../ro/*.json') + _glob.glob('../*/*.json'):\n"
+        "    print('LEAK', _p, open(_p).read())")
+    report = grader.grade(make_submission(tmp_path, {"dropout.py": leak}),
+                          grader.Options(exercises=("dropout",), isolation=mode,
+                                         hidden=(str(ROOT / "instructor" / "hidden_cases.json"),)))
+    hidden = [t for t in report.tests if t.visibility != "visible"]
+    assert hidden and not all(t.passed for t in report.tests)
+    text = "\n".join(t.output for t in report.tests)
+    assert "LEAK" in text  # the visible process's print is shown, as always
+    assert "hidden_" not in text.replace("this is a hidden test", "")
+    for t in hidden:
+        assert "LEAK" not in t.output
