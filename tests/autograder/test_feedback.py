@@ -109,15 +109,20 @@ def test_every_symptom_has_an_explanation_with_a_fix():
 # ----------------------------------------------------------------------------- hidden cases ---
 def test_hidden_cases_show_their_category_never_their_inputs(tmp_path):
     hidden = ROOT / "instructor" / "hidden_cases.json"
-    mistake = mistakes.BY_NAME["adam_update_keeps_state"]
-    (tmp_path / "exercises").mkdir()
-    (tmp_path / "exercises" / "adam.py").write_text(
-        mistakes.patched_source(mistake, (ROOT / "solutions" / "adam.py").read_text()))
-    report = grader.grade(tmp_path, grader.Options(exercises=("adam",), hidden=(str(hidden),)))
+
+    def graded(name: str, folder):
+        (folder / "exercises").mkdir(parents=True)
+        (folder / "exercises" / "adam.py").write_text(
+            mistakes.patched_source(mistakes.BY_NAME[name], (ROOT / "solutions" / "adam.py").read_text()))
+        return grader.grade(folder, grader.Options(exercises=("adam",), hidden=(str(hidden),)))
+
+    # most catalogued mistakes are charged on public cases and credited on the hidden ones; rebinding
+    # p.data to a new tensor fails hidden cases of its own
+    report = graded("adam_param_rebound", tmp_path / "rebound")
     secret = [c for c in load_hidden(hidden) if c.exercise == "adam"]
     shown = {t.id: t for t in report.tests}
     failed = [shown[c.id] for c in secret if not shown[c.id].passed]
-    assert failed, "the mutant should fail a hidden case of adam_update"
+    assert failed, "the mutant should fail a hidden case of adam"
     for c in secret:
         out = shown[c.id].output
         if shown[c.id].passed and not out:
@@ -125,9 +130,11 @@ def test_hidden_cases_show_their_category_never_their_inputs(tmp_path):
         assert grader.HIDDEN_POLICY in out, out
         for word in ("seed", "spec", "betas=", "0.05", "reproduce", "expected"):
             assert word not in out, (c.id, word, out)
-    # the mutant looks like another mistake on a hidden case (a late t makes the bias correction
-    # vanish), but that mistake's own cases pass: it is neither named nor credited there
+    # keeping state across calls looks like another mistake on a late case (a late t makes the bias
+    # correction vanish), but that mistake's own cases pass: it is neither named nor credited there
+    report = graded("adam_update_keeps_state", tmp_path / "state")
     assert not any(t.mistake == "adam_no_bias_correction" for t in report.tests)
+    assert any(not t.passed for t in report.tests if t.visibility == "visible")
     readme = (ROOT / "README.md").read_text()
     assert "**Hidden tests**" in readme and "never their inputs or values" in readme
 
