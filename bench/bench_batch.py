@@ -1,6 +1,6 @@
 """Benchmark of ``python -m autograder batch``: throughput and the overhead of isolation per submission.
 
-    .venv/bin/python bench/bench_batch.py [--submissions 4] [--workers 1 2] [--exercise early_stopping]
+    .venv/bin/python bench/bench_batch.py [--submissions 4] [--workers 1 2] [--exercise early_stopping] [--hidden]
 
 For each worker count, a fresh batch over N copies of the reference prints submissions graded per
 minute. From the batch's status files it prints, per submission: the wall time of its grading, the
@@ -28,9 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def run_batch(subs: Path, out: Path, workers: int, exercises: list[str], isolation: str, no_warm: bool) -> float:
+def run_batch(subs: Path, out: Path, workers: int, exercises: list[str], isolation: str, no_warm: bool,
+              hidden: bool = False) -> float:
     cmd = [sys.executable, "-m", "autograder", "batch", str(subs), "--out", str(out), "--jobs", str(workers),
            "--no-progress", "--isolation", isolation] + (["--no-warm"] if no_warm else [])
+    if hidden:  # as an instructor grades: the hidden cases too, in a process of their own per exercise
+        cmd += ["--hidden", str(ROOT / "instructor" / "hidden_cases.json")]
     for e in exercises:
         cmd += ["--exercise", e]
     start = time.perf_counter()
@@ -70,12 +73,15 @@ def main() -> int:
     parser.add_argument("--exercise", action="append", default=None, help="grade only these (default: all)")
     parser.add_argument("--isolation", default="auto", choices=("auto", "bwrap", "process"))
     parser.add_argument("--no-warm", action="store_true", help="a fresh interpreter per exercise (the cold path)")
+    parser.add_argument("--hidden", action="store_true",
+                        help="grade the hidden cases too (instructor/hidden_cases.json), as an instructor does")
     args = parser.parse_args()
     from autograder import sandbox
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f}; isolation: "
-          f"{sandbox.resolve_isolation(args.isolation)}; exercises: {', '.join(args.exercise or ['all'])}")
+          f"{sandbox.resolve_isolation(args.isolation)}; exercises: {', '.join(args.exercise or ['all'])}"
+          + ("; with the hidden cases" if args.hidden else ""))
     scratch = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
         subs = scratch / "subs"
@@ -84,7 +90,7 @@ def main() -> int:
                             ignore=shutil.ignore_patterns("__pycache__"))
         for w in args.workers:
             out = scratch / f"out{w}"
-            wall = run_batch(subs, out, w, args.exercise or [], args.isolation, args.no_warm)
+            wall = run_batch(subs, out, w, args.exercise or [], args.isolation, args.no_warm, args.hidden)
             status = [json.loads(p.read_text()) for p in sorted((out / "status").glob("*.json"))]
             assert all(s["status"] == "ok" and s["score"] == s["max_score"] for s in status), status
             per = statistics.mean(s["seconds"] for s in status)
