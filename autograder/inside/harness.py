@@ -77,11 +77,12 @@ def _guard_code(request: dict) -> None:
         busy.append(1)
         try:
             where = real(path)[:-1]
+            there = os.path.exists(where)  # a file that is not there fails as Python says, FileNotFoundError
         finally:
             busy.pop()
-        if where.startswith(writable) and not where.startswith(allowed):
-            raise PermissionError(f"code written at run time may not be run: {path} (an exercise is the files "
-                                  "you submit; write every helper into exercises/ and submit it)")
+        if there and where.startswith(writable) and not where.startswith(allowed):
+            raise PermissionError(f"code written at run time may not be run: {path} (your code is the files "
+                                  "you submit: write every helper into exercises/ and submit it)")
 
     sys.addaudithook(hook)
 
