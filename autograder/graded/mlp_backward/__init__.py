@@ -115,6 +115,8 @@ SPEC = (
     _r("``grads`` is a dict with the keys", *_GRADS, _P + "dtypes"),
     _r("The arguments are not modified.", _P + "inputs_untouched"),
     _r("ValueError: for ``x`` that is not 2-D", _P + "validation"),
+    _r("The sizes are read from ``x`` (``N``, ``D``), ``W1`` (``H``) and ``W2`` (``C``)", _P + "validation"),
+    _r("When ``x`` has a dtype that no parameter has, naming ``x`` or a parameter is right", _P + "validation"),
     _r("IndexError: for a target outside ``[0, C)``", _P + "target_range"),
 )
 
