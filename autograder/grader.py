@@ -214,7 +214,9 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
     base = zygote.new_job(f"{exercise}-") if zygote is not None else Path(tempfile.mkdtemp(prefix=f"grade-{exercise}-", dir=scratch))
     try:
         work, out = base / "ro", base / "rw"
-        notes = copy_exercises(exercises_dir, work / "submission" / "exercises")
+        # exercises_dir is grade's copy, already checked: regular files, main blocks blanked
+        shutil.copytree(exercises_dir, work / "submission" / "exercises")
+        notes: list[str] = []
         harness = work / "harness"  # a copy of autograder/inside/ and of this exercise's probes, nothing else
         if zygote is None:  # the zygote holds its own copy, of every exercise's probes
             from .warm import write_harness
