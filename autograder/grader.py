@@ -25,7 +25,6 @@ import math
 import os
 import secrets
 import shutil
-import site
 import sys
 import tempfile
 import threading
@@ -153,26 +152,27 @@ def _student_files(src: Path):
     return [(rel, src / rel) for rel in sorted(found)]
 
 
-def copy_exercises(src: Path, dst: Path) -> list[str]:
-    """Copy the ``.py`` files of the exercises package (regular files only, bounded size); return notes.
+def copy_exercises(src: Path, dst: Path) -> dict[str, str]:
+    """Copy the ``.py`` files of the exercises package (regular files only, bounded size); return the
+    files skipped, each with why (``{"helper.py": "a link or not a regular file"}``).
 
     The grader reads the student's files only here: the static check and the sandboxes see this copy."""
-    notes, total = [], 0
+    skipped, total = {}, 0
     dst.mkdir(parents=True)
     for rel, path in _student_files(src):
         if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
-            notes.append(f"skipped {rel} (a hidden file)")
+            skipped[str(rel)] = "a hidden file"
             continue
         if len(rel.parts) > 4:
-            notes.append(f"skipped {rel} (nested too deeply)")
+            skipped[str(rel)] = "nested too deeply"
             continue
         data = read_student_file(path, MAX_FILE_BYTES)
         if data is None:
-            notes.append(f"skipped {rel} (a link or not a regular file)")
+            skipped[str(rel)] = "a link or not a regular file"
             continue
         total += len(data)
         if len(data) > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
-            notes.append(f"skipped {rel} (larger than the {MAX_FILE_BYTES // 1000} kB limit)")
+            skipped[str(rel)] = f"larger than the {MAX_FILE_BYTES // 1000} kB limit"
             continue
         target = dst / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +180,7 @@ def copy_exercises(src: Path, dst: Path) -> list[str]:
         target.write_bytes(policy.strip_main_guard(data))
     if not (dst / "__init__.py").exists():
         (dst / "__init__.py").write_text("")
-    return notes
+    return skipped
 
 
 def _hidden_paths() -> list[Path]:
@@ -205,7 +205,6 @@ class _Run:
     harness_error: str | None = None  # the grader's side of the process failed: not the student's doing
     result: sandbox.RunResult | None = None
     malformed: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Options, device: str,
@@ -216,7 +215,6 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         work, out = base / "ro", base / "rw"
         # exercises_dir is grade's copy, already checked: regular files, main blocks blanked
         shutil.copytree(exercises_dir, work / "submission" / "exercises")
-        notes: list[str] = []
         harness = work / "harness"  # a copy of autograder/inside/ and of this exercise's probes, nothing else
         if zygote is None:  # the zygote holds its own copy, of every exercise's probes
             from .warm import write_harness
@@ -243,7 +241,7 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         request = {
             "exercise": exercise,
             "submission": str(work / "submission"),
-            "site_dirs": [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)],
+            "site_dirs": sandbox.site_dirs(),
             "threads": opts.threads,
             "tmpdir": str(tmp),
             "channel_fd": write_fd,
@@ -268,17 +266,17 @@ def _run_student(exercise: str, cases: list[Case], exercises_dir: Path, opts: Op
         finally:
             os.close(write_fd)
         reader.join(timeout=10)  # every writer is gone: the sandbox swept its processes
-        run = _Run(result=result, notes=notes)
+        run = _Run(result=result)
         if overflow[0]:
             run.malformed = f"more than {MAX_RESULT_BYTES} bytes of results; the rest was ignored"
-        containers = 0
+        containers, key = 0, token.encode()
         for raw in bytes(received).split(b"\n"):
             # a line is the token, then one JSON record; anything else was not written by the harness and
             # is never parsed, and parsing stops at MAX_RESULT_CONTAINERS lists and dicts, so that a flood of
             # [[],[],...] cannot make this process build billions of objects
-            if not hmac.compare_digest(raw[:len(token)], token.encode()):
+            if not hmac.compare_digest(raw[:len(key)], key):
                 continue
-            line = raw[len(token):]
+            line = raw[len(key):]
             containers += line.count(b"[") + line.count(b"{")
             if containers > MAX_RESULT_CONTAINERS:
                 run.malformed = f"more than {MAX_RESULT_CONTAINERS} lists and dicts of results; the rest was ignored"
@@ -382,13 +380,13 @@ def _syntax_message(v: policy.Violation) -> tuple[str, str]:
     return "\n".join(lines), f"syntax error in {v.file}, line {v.line}"
 
 
-def _missing_file(exercise: str, cases: list[Case], exercises_dir: Path, notes: list[str]) -> list[TestResult] | None:
+def _missing_file(exercise: str, cases: list[Case], exercises_dir: Path,
+                  skipped: dict[str, str]) -> list[TestResult] | None:
     """Every case failed, with one message, when the submission has no ``exercises/<exercise>.py`` to run
-    (absent, or skipped by the copy: a link, a FIFO, too large); None when the file is there."""
+    (absent, or ``skipped`` by the copy: a link, a FIFO, too large); None when the file is there."""
     if not cases or (exercises_dir / f"{exercise}.py").is_file():
         return None
-    why = next((n for n in notes if n.startswith(f"skipped {exercise}.py ")), None)
-    reason = why[why.index("(") + 1:-1] if why else "the submission has no such file"
+    reason = skipped.get(f"{exercise}.py", "the submission has no such file")
     msg = (f"exercises/{exercise}.py was not graded ({reason})\n"
            f"Submit the exercise as a regular file exercises/{exercise}.py (its stub, filled in).")
     failed = [TestResult(c.id, exercise, c.title, 0.0, c.points, "failed", msg, c.visibility) for c in cases]
@@ -625,12 +623,13 @@ def _judge_exercise(cases: list[Case], visible: _Run | None, hidden: _Run | None
 
 def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Path, opts: Options,
                     device: str, notes: list[str] | None = None, scratch: Path | None = None,
-                    timings: dict | None = None) -> list[TestResult]:
+                    timings: dict | None = None, skipped: dict[str, str] | None = None) -> list[TestResult]:
     """Grade several exercises: references first, then the students' processes side by side, then judges.
 
     Raises :class:`~autograder.environment.GraderEnvironmentError` when a student's process could not
     even start the grader's side of it (no torch there, say): that is no verdict on the student.
-    ``timings`` receives where the time went (seconds; the processes' times summed over exercises).
+    ``timings`` receives where the time went (seconds; the processes' times summed over exercises);
+    ``skipped``: the files the copy of the submission left out, and why (:func:`copy_exercises`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -640,7 +639,7 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
     todo: dict[str, list[Case]] = {}
     for exercise, cases in cases_by_exercise.items():
         cases = [on_device(c, device) for c in cases]
-        failed = _missing_file(exercise, cases, exercises_dir, notes or [])
+        failed = _missing_file(exercise, cases, exercises_dir, skipped or {})
         if failed is None and opts.static_policy:
             failed = _policy_failures(exercise, cases, exercises_dir)
         if failed is not None:
@@ -681,10 +680,10 @@ def grade_exercises(cases_by_exercise: dict[str, list[Case]], exercises_dir: Pat
         results[exercise] = _judge_exercise(cases, by_group.get((exercise, True)), by_group.get((exercise, False)),
                                             expected, opts, device)
     timings["judging"] = time.perf_counter() - clock
-    if notes is not None:  # what the copy skipped and results that could not be read reach the report
+    if notes is not None:  # results that could not be read reach the report
         for (exercise, _), run in by_group.items():
-            extra = run.notes + ([f"{exercise}: {run.malformed}"] if run.malformed else [])
-            notes.extend(n for n in extra if n not in notes)
+            if run.malformed and f"{exercise}: {run.malformed}" not in notes:
+                notes.append(f"{exercise}: {run.malformed}")
     return [t for e in cases_by_exercise for t in results[e]]
 
 
@@ -726,9 +725,10 @@ def grade(submission: Path, opts: Options | None = None) -> Report:
     by_exercise = {e: select(cases, [e]) for e in opts.exercises}
     with _scratch() as scratch:
         copy = scratch / "submission" / "exercises"  # what the static check and every sandbox read
-        report.notes.extend(copy_exercises(exercises_dir, copy))
+        skipped = copy_exercises(exercises_dir, copy)
+        report.notes.extend(f"skipped {rel} ({why})" for rel, why in skipped.items())
         report.tests.extend(grade_exercises(by_exercise, copy, opts, device, report.notes, scratch,
-                                            report.timings))
+                                            report.timings, skipped))
     report.execution_time = time.perf_counter() - start
     return report
 

@@ -194,13 +194,19 @@ def remove_tree(path: Path | str) -> None:
         shutil.rmtree(path, onerror=lambda function, failed, info: retry(function, failed, info[1]))
 
 
+def site_dirs() -> list[str]:
+    """The folders this interpreter's packages come from (site-packages, the user's), those that exist:
+    the sandboxed interpreter runs with ``-I -S`` and is given them."""
+    import site
+
+    return [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
+
+
 def python_dirs() -> list[Path]:
     """The Python installation the sandboxed interpreter needs: this environment and its base, and the
     folders its packages come from (a system-wide or user install lies outside both)."""
-    import site
-
     dirs = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
-            *map(Path, site.getsitepackages()), Path(site.getusersitepackages())]
+            *map(Path, site_dirs())]
     return [d.resolve() for d in dict.fromkeys(dirs) if d.is_dir()]
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import site
 import socket
 import subprocess
 import sys
@@ -161,9 +160,8 @@ class Zygote:
 
     # ----------------------------------------------------------------------------- start ---
     def _config(self, warm: list[str], keep: list[Path], **more) -> dict:
-        site_dirs = [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
         return {
-            "harness_root": str(self.harness), "site_dirs": site_dirs, "warm": warm, "mode": "namespaces",
+            "harness_root": str(self.harness), "site_dirs": sandbox.site_dirs(), "warm": warm, "mode": "namespaces",
             "private_root": str(self.root),
             # what must stay visible to a job though it lies under /tmp or in the zygote's folder
             "rebind": [[str(p), "ro"] for p in [*keep, self.harness]], **more,

@@ -64,22 +64,16 @@ def _guard_code(request: dict) -> None:
     harness_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     allowed = tuple(real(p) for p in {request["submission"], harness_root, sys.prefix, sys.base_prefix,
                                       *request.get("site_dirs", [])})
-    busy = []
-
-    def hook(event: str, args: tuple) -> None:
-        if busy or event not in ("open", "ctypes.dlopen"):
+    def hook(event: str, args: tuple) -> None:  # realpath and exists open nothing: no event from here
+        if event not in ("open", "ctypes.dlopen"):
             return
         path = args[0] if args else None
         if isinstance(path, bytes):
             path = os.fsdecode(path)
         if not isinstance(path, str) or not path.endswith(CODE_SUFFIXES) and ".so." not in path:
             return
-        busy.append(1)
-        try:
-            where = real(path)[:-1]
-            there = os.path.exists(where)  # a file that is not there fails as Python says, FileNotFoundError
-        finally:
-            busy.pop()
+        where = real(path)[:-1]
+        there = os.path.exists(where)  # a file that is not there fails as Python says, FileNotFoundError
         if there and where.startswith(writable) and not where.startswith(allowed):
             raise PermissionError(f"code written at run time may not be run: {path} (your code is the files "
                                   "you submit: write every helper into exercises/ and submit it)")

@@ -109,8 +109,7 @@ def test_bwrap_demanded_but_unavailable_exits_4(command, tmp_path, monkeypatch, 
 # ------------------------------------------------------------ the harness cannot import its needs ---
 def _hide_site_packages(monkeypatch) -> None:
     """The student's process gets no site-packages: its harness cannot import NumPy or torch."""
-    monkeypatch.setattr(grader.site, "getsitepackages", lambda: [])
-    monkeypatch.setattr(grader.site, "getusersitepackages", lambda: "/nonexistent")
+    monkeypatch.setattr(sandbox, "site_dirs", lambda: [])
 
 
 @pytest.mark.parametrize("mode", MODES)
